@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <string.h>
+
+#include "ktls-internal.h"
+
+/* Texts for the errors whose meaning libktls fixes (see ktls.h); the rest come from libc. */
+static const struct {
+	int err;
+	const char *text;
+} texts[] = {
+	{ EFAULT, "a required pointer argument is NULL" },
+	{ EINVAL, "invalid argument: direction, or a secret, key, IV or output length that does not fit the cipher suite" },
+	{ EPROTONOSUPPORT, "unknown cipher suite, or not an AEAD suite the Linux kernel can carry" },
+	{ ENOSPC, "output buffer too small" },
+	{ EBADF, "not an open file descriptor" },
+	{ ENOTSOCK, "file descriptor is not a socket" },
+	{ ESOCKTNOSUPPORT, "socket is not a TCP socket over IPv4 or IPv6" },
+	{ ENOTCONN, "TCP socket is not connected" },
+	{ ENOENT, "kernel TLS unavailable: the tls module is not loaded or not built (try: modprobe tls)" },
+	{ EEXIST, "another upper-layer protocol is already attached to the socket" },
+	{ EOPNOTSUPP, "the running kernel does not support this TLS version or cipher (kernel too old)" },
+	{ ENOPKG, "the running kernel lacks the crypto implementation of this cipher (module not built or not loadable)" },
+	{ EBUSY, "keys already installed in this direction, and the kernel cannot replace them (TLS 1.2, or Linux before 6.14)" },
+	{ ENOSYS, "libcrypto lacks the hash or KDF this cipher suite needs" },
+	{ ENOMEM, "out of memory" },
+	{ EIO, "libcrypto key derivation failed" },
+};
+
+LIBKTLS_API const char *ktls_strerror(int err)
+{
+	if (err < 0)
+		err = -err;
+	if (err == 0)
+		return "success";
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+		if (texts[i].err == err)
+			return texts[i].text;
+	const char *text = strerrordesc_np(err);
+	return text ? text : "unknown error";
+}
