@@ -120,6 +120,8 @@ struct ktls_secrets {
  * - -ENOTCONN: the socket is not connected (never connected, listening, or closed)
  * - -ENOENT: kernel TLS is unavailable: the tls module is not loaded or not built
  * - -EEXIST: another upper-layer protocol is attached to the socket
+ * - -EINVAL: the other direction (or, when rekeying, this one) already has keys of another TLS
+ *   version or cipher: the kernel requires one version and cipher for both directions
  * - -EOPNOTSUPP: the running kernel does not know this TLS version or cipher (kernel too old)
  * - -ENOPKG: the running kernel knows the cipher but lacks its crypto implementation (SM4 and
  *   ARIA on most distribution kernels)

@@ -82,12 +82,15 @@ static int attach_ulp(int fd)
 	}
 }
 
-static int keys_installed(int fd, enum ktls_dir dir)
+/* 1 when a direction already has keys of another version or cipher than hdr. A 4-byte buffer
+ * makes the kernel return only the header, never the key. */
+static int conflicts_with(int fd, int dir, const struct tls_crypto_info *hdr)
 {
-	struct tls_crypto_info hdr;
-	socklen_t len = sizeof(hdr);
+	struct tls_crypto_info cur;
+	socklen_t len = sizeof(cur);
 
-	return getsockopt(fd, SOL_TLS, (int)dir, &hdr, &len) == 0;
+	return getsockopt(fd, SOL_TLS, dir, &cur, &len) == 0 &&
+	       (cur.version != hdr->version || cur.cipher_type != hdr->cipher_type);
 }
 
 static int set_keys(int fd, enum ktls_dir dir, const uint8_t *info, size_t len)
@@ -97,10 +100,16 @@ static int set_keys(int fd, enum ktls_dir dir, const uint8_t *info, size_t len)
 	switch (errno) {
 	case ENOENT:
 		return -ENOPKG;
-	case EINVAL:
+	case EINVAL: {
 		/* Our crypto-info is well formed: either the kernel does not know this version or
-		 * cipher, or (6.14+) a rekey tried to change them. */
-		return keys_installed(fd, dir) ? -EINVAL : -EOPNOTSUPP;
+		 * cipher, or it differs from the keys of the other direction (or, when rekeying on
+		 * 6.14+, of this one), which the kernel forbids. */
+		struct tls_crypto_info hdr;
+		memcpy(&hdr, info, sizeof(hdr));
+		if (conflicts_with(fd, TLS_TX, &hdr) || conflicts_with(fd, TLS_RX, &hdr))
+			return -EINVAL;
+		return -EOPNOTSUPP;
+	}
 	default:
 		return -errno;
 	}
