@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+"""The exported ABI agrees with itself: every LIBKTLS_API function of the header is in the version
+map and exported from the shared library under that version, nothing else is exported, each map
+node is sorted, and the newest node matches the project version."""
+import re
+import subprocess
+import sys
+
+header, mapfile, solib, version = sys.argv[1:5]
+
+declared = set(re.findall(r'LIBKTLS_API[^;{]*?\b(ktls_\w+)\s*\(', open(header).read(), re.S))
+
+nodes = []  # (name, [symbols])
+for m in re.finditer(r'(LIBKTLS_[\d_.]+)\s*\{(.*?)\}', open(mapfile).read(), re.S):
+    body = m.group(2)
+    glob = body.split('local:')[0]
+    syms = re.findall(r'\b(ktls_\w+)\s*;', glob)
+    nodes.append((m.group(1), syms))
+mapped = {s for _, syms in nodes for s in syms}
+
+out = subprocess.run(['nm', '-D', '--defined-only', solib], capture_output=True, text=True, check=True).stdout
+exported = {}
+for line in out.splitlines():
+    parts = line.split()
+    if len(parts) == 3 and parts[1] in 'TtDdBbRrVvWwi':
+        name, _, ver = parts[2].partition('@@')
+        if not name.startswith('LIBKTLS_'):
+            exported[name] = ver or '(unversioned)'
+
+errors = []
+for s in sorted(declared - mapped):
+    errors.append(f'{s}: declared LIBKTLS_API in the header but missing from {mapfile}')
+for s in sorted(mapped - declared):
+    errors.append(f'{s}: in the version map but not declared LIBKTLS_API in the header')
+for s in sorted(set(exported) - mapped):
+    errors.append(f'{s}: exported by {solib} but not in the version map (visibility leak)')
+for s in sorted(mapped - set(exported)):
+    errors.append(f'{s}: in the version map but not exported by {solib}')
+for node, syms in nodes:
+    if syms != sorted(syms):
+        errors.append(f'{node}: symbols not in alphabetical order')
+    for s in syms:
+        if s in exported and exported[s] != node:
+            errors.append(f'{s}: exported as {exported[s]}, map says {node}')
+major, minor = version.split('.')[:2]
+if not nodes or nodes[-1][0] != f'LIBKTLS_{major}.{minor}':
+    errors.append(f'newest map node {nodes[-1][0] if nodes else None} does not match project version {version} '
+                  f'(expected LIBKTLS_{major}.{minor}): a release that adds API adds a node')
+
+for e in errors:
+    print('FAIL:', e)
+print(f'{len(declared)} declared, {len(mapped)} mapped, {len(exported)} exported')
+sys.exit(1 if errors else 0)
