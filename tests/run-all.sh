@@ -1,0 +1,38 @@
+#!/bin/bash
+# Build libktls and run every test suite: unit, abi, harness, examples, and kernel — natively
+# where this kernel has kTLS and inside VMs booting Debian's 6.12 and 6.1 kernels.
+# usage: tests/run-all.sh [BUILDDIR] [extra meson test arguments]
+# KTLS_VM_REQUIRED=1 (as in CI) turns a VM that cannot run into a failure instead of a skip.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$root/build}
+shift || true
+
+if [ -e "$build/build.ninja" ]; then
+	meson setup --reconfigure "$build" "$root" >/dev/null || exit 1
+else
+	meson setup "$build" "$root" || exit 1
+fi
+meson compile -C "$build" || exit 1
+meson test -C "$build" --print-errorlogs --num-processes "$(nproc)" "$@"
+status=$?
+
+python3 - "$build/meson-logs/testlog.json" "${KTLS_VM_REQUIRED:-0}" <<'PY' || status=1
+import json, re, sys
+results = [json.loads(l) for l in open(sys.argv[1])]
+counts = {'OK': 0, 'FAIL': 0, 'SKIP': 0}
+for r in results:
+    key = {'OK': 'OK', 'SKIP': 'SKIP'}.get(r['result'], 'FAIL')
+    counts[key] += 1
+bad = 0
+for r in results:
+    if r['name'].startswith('kernel-vm-'):
+        kernel = re.search(r'# kernel (\S+)', r.get('stdout', ''))
+        print(f"{r['name']}: {r['result']} on {kernel.group(1) if kernel else 'no kernel'}")
+        if sys.argv[2] == '1' and (r['result'] != 'OK' or not kernel):
+            print(f"FAIL: {r['name']} did not run in the VM: a skipped kernel suite is a failure here")
+            bad = 1
+print(f"tests: {counts['OK']} passed, {counts['FAIL']} failed, {counts['SKIP']} skipped")
+sys.exit(bad or counts['FAIL'] > 0)
+PY
+exit $status
