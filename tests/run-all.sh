@@ -17,21 +17,26 @@ meson compile -C "$build" || exit 1
 meson test -C "$build" --print-errorlogs --num-processes "$(nproc)" "$@"
 status=$?
 
-python3 - "$build/meson-logs/testlog.json" "${KTLS_VM_REQUIRED:-0}" <<'PY' || status=1
+vm_kernels=$(meson introspect "$build" --buildoptions |
+	python3 -c 'import json,sys; print(" ".join(next(o["value"] for o in json.load(sys.stdin) if o["name"]=="vm_kernels")))')
+python3 - "$build/meson-logs/testlog.json" "${KTLS_VM_REQUIRED:-0}" "$vm_kernels" <<'PY' || status=1
 import json, re, sys
 results = [json.loads(l) for l in open(sys.argv[1])]
+for r in results:
+    r['name'] = r['name'].split(' / ')[-1]
 counts = {'OK': 0, 'FAIL': 0, 'SKIP': 0}
 for r in results:
     key = {'OK': 'OK', 'SKIP': 'SKIP'}.get(r['result'], 'FAIL')
     counts[key] += 1
 bad = 0
-for r in results:
-    if r['name'].startswith('kernel-vm-'):
-        kernel = re.search(r'# kernel (\S+)', r.get('stdout', ''))
-        print(f"{r['name']}: {r['result']} on {kernel.group(1) if kernel else 'no kernel'}")
-        if sys.argv[2] == '1' and (r['result'] != 'OK' or not kernel):
-            print(f"FAIL: {r['name']} did not run in the VM: a skipped kernel suite is a failure here")
-            bad = 1
+by_name = {r['name']: r for r in results}
+for series in sys.argv[3].split():
+    r = by_name.get('kernel-vm-' + series)
+    kernel = re.search(r'# kernel (\S+), inside the test VM', r.get('stdout', '')) if r else None
+    print(f"kernel-vm-{series}: {r['result'] if r else 'not run'} on {kernel.group(1) if kernel else 'no kernel'}")
+    if sys.argv[2] == '1' and (not r or r['result'] != 'OK' or not kernel):
+        print(f"FAIL: the kernel suite did not run in the {series} VM: a skipped kernel suite is a failure here")
+        bad = 1
 print(f"tests: {counts['OK']} passed, {counts['FAIL']} failed, {counts['SKIP']} skipped")
 sys.exit(bad or counts['FAIL'] > 0)
 PY
