@@ -244,6 +244,237 @@ LIBKTLS_API LIBKTLS_WUR int ktls_suite_info(uint16_t suite, struct ktls_suite_in
  */
 LIBKTLS_API size_t ktls_suite_list(uint16_t *suites, size_t capacity);
 
+/* ---------------------------------------------------------------------------------------------
+ * Records on a kTLS socket
+ *
+ * After the hand-off the peer still sends non-data records: alerts (close_notify ends every
+ * connection), and handshake messages (NewSessionTicket, KeyUpdate). On a kTLS socket a plain
+ * read() that meets one fails with EIO; these functions receive and send them.
+ * ------------------------------------------------------------------------------------------- */
+
+/** TLS record content types. @since 1.0 */
+enum ktls_record_type {
+	KTLS_RECORD_CHANGE_CIPHER_SPEC = 20,
+	KTLS_RECORD_ALERT = 21,
+	KTLS_RECORD_HANDSHAKE = 22,
+	KTLS_RECORD_APPLICATION_DATA = 23
+};
+
+/** Largest plaintext of one TLS record. @since 1.0 */
+#define KTLS_RECORD_MAX 16384
+
+/** Alert levels. @since 1.0 */
+enum ktls_alert_level {
+	KTLS_ALERT_LEVEL_WARNING = 1,
+	KTLS_ALERT_LEVEL_FATAL = 2
+};
+
+/** Alert descriptions (RFC 8446 §6, RFC 5246 §7.2). @since 1.0 */
+enum ktls_alert_description {
+	KTLS_ALERT_CLOSE_NOTIFY = 0,
+	KTLS_ALERT_UNEXPECTED_MESSAGE = 10,
+	KTLS_ALERT_BAD_RECORD_MAC = 20,
+	KTLS_ALERT_RECORD_OVERFLOW = 22,
+	KTLS_ALERT_HANDSHAKE_FAILURE = 40,
+	KTLS_ALERT_BAD_CERTIFICATE = 42,
+	KTLS_ALERT_UNSUPPORTED_CERTIFICATE = 43,
+	KTLS_ALERT_CERTIFICATE_REVOKED = 44,
+	KTLS_ALERT_CERTIFICATE_EXPIRED = 45,
+	KTLS_ALERT_CERTIFICATE_UNKNOWN = 46,
+	KTLS_ALERT_ILLEGAL_PARAMETER = 47,
+	KTLS_ALERT_UNKNOWN_CA = 48,
+	KTLS_ALERT_ACCESS_DENIED = 49,
+	KTLS_ALERT_DECODE_ERROR = 50,
+	KTLS_ALERT_DECRYPT_ERROR = 51,
+	KTLS_ALERT_PROTOCOL_VERSION = 70,
+	KTLS_ALERT_INSUFFICIENT_SECURITY = 71,
+	KTLS_ALERT_INTERNAL_ERROR = 80,
+	KTLS_ALERT_INAPPROPRIATE_FALLBACK = 86,
+	KTLS_ALERT_USER_CANCELED = 90,
+	KTLS_ALERT_NO_RENEGOTIATION = 100,
+	KTLS_ALERT_MISSING_EXTENSION = 109,
+	KTLS_ALERT_UNSUPPORTED_EXTENSION = 110,
+	KTLS_ALERT_UNRECOGNIZED_NAME = 112,
+	KTLS_ALERT_BAD_CERTIFICATE_STATUS_RESPONSE = 113,
+	KTLS_ALERT_UNKNOWN_PSK_IDENTITY = 115,
+	KTLS_ALERT_CERTIFICATE_REQUIRED = 116,
+	KTLS_ALERT_NO_APPLICATION_PROTOCOL = 120
+};
+
+/** Handshake message types that can follow a completed handshake. @since 1.0 */
+enum ktls_handshake_type {
+	KTLS_HANDSHAKE_HELLO_REQUEST = 0,
+	KTLS_HANDSHAKE_NEW_SESSION_TICKET = 4,
+	KTLS_HANDSHAKE_CERTIFICATE_REQUEST = 13,
+	KTLS_HANDSHAKE_KEY_UPDATE = 24
+};
+
+/** An alert: level and description. @since 1.0 */
+struct ktls_alert {
+	uint8_t level;
+	uint8_t description;
+};
+
+/**
+ * Receive one record's worth of plaintext with recvmsg(), reporting its content type. One call
+ * never mixes record types; a record longer than @p len is returned over several calls, nothing
+ * lost. @p flags are recvmsg() flags (MSG_DONTWAIT, MSG_PEEK, MSG_WAITALL). On a socket without
+ * kTLS RX every byte is reported as application data.
+ *
+ * @return bytes received (> 0); 0 at TCP end of stream (*record_type is then 0); -EFAULT (NULL
+ * pointer); -EINVAL (@p len is 0); otherwise the negative errno of recvmsg(): -EAGAIN, -EINTR
+ * (nothing consumed), -EBADMSG (a record failed authentication: the connection is dead),
+ * -EKEYEXPIRED (Linux 6.14+: the peer's KeyUpdate was received and no new RX key is installed
+ * yet). @since 1.0
+ */
+LIBKTLS_API LIBKTLS_WUR ssize_t ktls_recv_record(int fd, void *buf, size_t len, uint8_t *record_type,
+						 int flags);
+
+/**
+ * Send @p len bytes as records of @p record_type (the kernel cuts them into records of at most
+ * KTLS_RECORD_MAX bytes). @p flags are sendmsg() flags; MSG_MORE is refused for non-data types.
+ *
+ * @return bytes sent: all of them on a blocking socket, possibly fewer on a non-blocking one;
+ * -EAGAIN when none could be sent; -EFAULT; -EINVAL (MSG_MORE with a control record type, or
+ * @p len 0); otherwise sendmsg()'s negative errno (-EPIPE, -ECONNRESET, -EINTR, ...).
+ * @since 1.0
+ */
+LIBKTLS_API LIBKTLS_WUR ssize_t ktls_send_record(int fd, uint8_t record_type, const void *buf,
+						 size_t len, int flags);
+
+/**
+ * The record type carried in the ancillary data of a recvmsg() on a kTLS socket (the SOL_TLS
+ * TLS_GET_RECORD_TYPE control message), for callers that do their own recvmsg(), e.g. Erlang's
+ * socket module. @p control and @p control_len are the msghdr's msg_control and msg_controllen.
+ *
+ * @return 0 and *record_type; -ENOMSG: no such control message (the bytes are application data
+ * of a socket without kTLS RX, or end of stream); -EFAULT. @since 1.0
+ */
+LIBKTLS_API LIBKTLS_WUR int ktls_cmsg_record_type(const void *control, size_t control_len,
+						  uint8_t *record_type);
+
+/**
+ * Send one alert record. @return 0, or as ktls_send_record(). @since 1.0
+ */
+LIBKTLS_API LIBKTLS_WUR int ktls_send_alert(int fd, uint8_t level, uint8_t description);
+
+/**
+ * Orderly close of the sending side: send a close_notify alert, then shutdown(SHUT_WR). The
+ * socket can still receive until the peer's own close_notify.
+ * @return 0, or as ktls_send_record(), or shutdown()'s negative errno. @since 1.0
+ */
+LIBKTLS_API LIBKTLS_WUR int ktls_shutdown(int fd);
+
+/**
+ * Send one handshake message (e.g. a KeyUpdate): the 4-byte header (type, 24-bit length) and
+ * @p body, as handshake records. @p body may be NULL when @p body_len is 0.
+ * @return 0 once all of it was sent; -EMSGSIZE (@p body_len ≥ 2^24); -EAGAIN when nothing could
+ * be sent on a non-blocking socket; otherwise as ktls_send_record(). A non-blocking socket that
+ * accepted only part of the message gives -EIO (the stream can no longer be resumed). @since 1.0
+ */
+LIBKTLS_API LIBKTLS_WUR int ktls_send_handshake(int fd, uint8_t type, const void *body, size_t body_len,
+						int flags);
+
+/** Name of an alert description ("close_notify", "bad_record_mac", ...); "unknown" for others;
+ * never NULL. @since 1.0 */
+LIBKTLS_API const char *ktls_alert_name(uint8_t description);
+
+/**
+ * The body of a KeyUpdate handshake message (RFC 8446 §4.6.3): one byte, 0 update_not_requested or
+ * 1 update_requested.
+ * @return 0 and *update_requested (0 or 1); -EPROTO (malformed: answer with a decode_error or
+ * illegal_parameter alert); -EFAULT. @since 1.0
+ */
+LIBKTLS_API LIBKTLS_WUR int ktls_key_update_parse(const uint8_t *body, size_t body_len,
+						  int *update_requested);
+
+/* ---------------------------------------------------------------------------------------------
+ * The reader: what arrives after the handshake, without I/O
+ *
+ * A struct ktls_reader turns the plaintext of received records into events: application data,
+ * complete handshake messages (reassembled across records, split when several share one),
+ * alerts, an orderly end. ktls_reader_feed() is pure (for runtimes that receive records
+ * themselves); ktls_read() wraps recvmsg() around it. All memory is allocated by
+ * ktls_reader_new(); nothing is allocated afterwards.
+ * ------------------------------------------------------------------------------------------- */
+
+/** Opaque reader state. @since 1.0 */
+struct ktls_reader;
+
+/**
+ * A reader for a connection of @p tls_version (KTLS_TLS_1_2 or KTLS_TLS_1_3) that accepts
+ * handshake messages of up to @p max_handshake_len body bytes (0: 16384).
+ * @return the reader, or NULL with errno set (EINVAL: bad version or a limit above 2^24 - 1;
+ * ENOMEM). @since 1.0
+ */
+LIBKTLS_API struct ktls_reader *ktls_reader_new(uint16_t tls_version, size_t max_handshake_len);
+
+/** Free a reader, wiping what it buffered. NULL is fine. @since 1.0 */
+LIBKTLS_API void ktls_reader_free(struct ktls_reader *reader);
+
+/**
+ * Process the plaintext of (part of) one received record of @p record_type. At most
+ * KTLS_RECORD_MAX bytes per call, and only once every message announced by -ENOMSG has been
+ * taken with ktls_reader_next_message().
+ *
+ * @return
+ * - 0: consumed; nothing to report yet (application data, or part of a message or alert)
+ * - -ENOMSG: a complete handshake message is ready: ktls_reader_next_message()
+ * - 1: the peer's close_notify: orderly end of its stream
+ * - -ECONNABORTED: the peer sent a fatal alert: ktls_reader_alert()
+ * - -EPROTO: the peer broke the protocol (a record type or handshake message not allowed after the
+ *   handshake, data interleaved with a partial handshake message, a malformed alert):
+ *   ktls_reader_alert_to_send() gives the alert to answer with
+ * - -EMSGSIZE: a handshake message longer than the reader's limit (alert to send: decode_error)
+ * - -ENOBUFS: messages announced by -ENOMSG were not taken, or more than KTLS_RECORD_MAX bytes
+ * - -EFAULT
+ * Once it has returned 1 or an error, the reader returns the same for every later call.
+ * Warning alerts that do not end the connection (TLS 1.2 warnings, user_canceled) are recorded
+ * (ktls_reader_alert()) and reading goes on. @since 1.0
+ */
+LIBKTLS_API LIBKTLS_WUR int ktls_reader_feed(struct ktls_reader *reader, uint8_t record_type,
+					     const void *data, size_t len);
+
+/**
+ * Take the next complete handshake message: its type and body. @p *body points into the reader and
+ * stays valid until the next call on it. Messages allowed after the handshake are delivered:
+ * TLS 1.3 NewSessionTicket and KeyUpdate, TLS 1.2 HelloRequest; anything else made
+ * ktls_reader_feed() fail with -EPROTO instead.
+ * @return 1 and the message; 0 when none is waiting; -EFAULT. @since 1.0
+ */
+LIBKTLS_API LIBKTLS_WUR int ktls_reader_next_message(struct ktls_reader *reader, uint8_t *type,
+						     const uint8_t **body, size_t *body_len);
+
+/** The last alert received. @return 1 and *alert; 0 when none was; -EFAULT. @since 1.0 */
+LIBKTLS_API LIBKTLS_WUR int ktls_reader_alert(const struct ktls_reader *reader, struct ktls_alert *alert);
+
+/** After ktls_reader_feed() or ktls_read() returned -EPROTO or -EMSGSIZE: the fatal alert to send
+ * to the peer (ktls_send_alert()) before closing.
+ * @return 1 and *alert; 0 when there is none to send; -EFAULT. @since 1.0 */
+LIBKTLS_API LIBKTLS_WUR int ktls_reader_alert_to_send(const struct ktls_reader *reader,
+						      struct ktls_alert *alert);
+
+/**
+ * Read application data from a kTLS socket, in place of read(): control records are processed by
+ * @p reader instead of failing with EIO. Bytes of a control record may be written to @p buf before
+ * they are handed to the reader.
+ *
+ * @return
+ * - > 0: application data bytes in @p buf
+ * - 0: orderly end: the peer sent close_notify
+ * - -ENOMSG: a handshake message is ready: take it (and every other) with
+ *   ktls_reader_next_message(), then call again
+ * - -EPIPE: the peer closed TCP without close_notify (the stream may be truncated)
+ * - -ECONNABORTED, -EPROTO, -EMSGSIZE: as ktls_reader_feed()
+ * - -EAGAIN, -EINTR: nothing lost; call again
+ * - -EBADMSG, -EKEYEXPIRED, -ECONNRESET, ...: as ktls_recv_record()
+ * - -EFAULT, -EINVAL (@p len is 0)
+ * With MSG_PEEK, application data is peeked; a control record met on the way is consumed and
+ * processed as without it. @since 1.0
+ */
+LIBKTLS_API LIBKTLS_WUR ssize_t ktls_read(struct ktls_reader *reader, int fd, void *buf, size_t len,
+					  int flags);
+
 /** KTLS_CRYPTO_INFO_MAX, at run time. @since 1.0 */
 LIBKTLS_API size_t ktls_crypto_info_max(void);
 

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "ktls.h"
 
@@ -39,5 +40,11 @@ int ktls_build_crypto_info(const struct ktls_suite *s, const struct ktls_secrets
 			   uint64_t seq, uint8_t *buf);
 
 void ktls_memzero(void *p, size_t n);
+
+#define KTLS_HANDSHAKE_HDR 4
+
+struct iovec;
+/* sendmsg() of iov as records of record_type, until all is sent or an error; advances iov. */
+ssize_t ktls_send_iov(int fd, uint8_t record_type, struct iovec *iov, size_t iovcnt, int flags);
 
 #endif

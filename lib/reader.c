@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "ktls-internal.h"
+
+#define DEFAULT_HANDSHAKE_MAX 16384
+#define HANDSHAKE_LEN_MAX ((1u << 24) - 1)
+
+enum state { OPEN, CLOSED, FAILED };
+
+struct ktls_reader {
+	uint16_t version;
+	enum state state;
+	int error;               /* what every call returns once FAILED */
+	int have_alert, have_alert_to_send;
+	struct ktls_alert alert, alert_to_send;
+	uint8_t partial_alert[2];
+	size_t partial_alert_len;
+	size_t max_message;
+	/* Handshake bytes: [start, end) buffered; whole messages up to `ready` were announced. */
+	size_t start, ready, end, cap;
+	uint8_t buf[];
+};
+
+LIBKTLS_API struct ktls_reader *ktls_reader_new(uint16_t tls_version, size_t max_handshake_len)
+{
+	if ((tls_version != KTLS_TLS_1_2 && tls_version != KTLS_TLS_1_3) ||
+	    max_handshake_len > HANDSHAKE_LEN_MAX) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (max_handshake_len == 0)
+		max_handshake_len = DEFAULT_HANDSHAKE_MAX;
+	/* A partial message of the largest size, plus one more record. */
+	size_t cap = KTLS_HANDSHAKE_HDR + max_handshake_len + KTLS_RECORD_MAX;
+	struct ktls_reader *r = calloc(1, sizeof(*r) + cap);
+	if (!r)
+		return NULL;
+	r->version = tls_version;
+	r->max_message = max_handshake_len;
+	r->cap = cap;
+	return r;
+}
+
+LIBKTLS_API void ktls_reader_free(struct ktls_reader *r)
+{
+	if (!r)
+		return;
+	ktls_memzero(r, sizeof(*r) + r->cap);
+	free(r);
+}
+
+static int fail(struct ktls_reader *r, int error, uint8_t alert_to_send)
+{
+	r->state = FAILED;
+	r->error = error;
+	if (alert_to_send != 0xFF) {
+		r->alert_to_send = (struct ktls_alert){ KTLS_ALERT_LEVEL_FATAL, alert_to_send };
+		r->have_alert_to_send = 1;
+	}
+	return error;
+}
+
+static uint32_t message_len(const uint8_t *hdr)
+{
+	return (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 | hdr[3];
+}
+
+static int allowed_after_handshake(const struct ktls_reader *r, uint8_t type)
+{
+	if (r->version == KTLS_TLS_1_3)
+		return type == KTLS_HANDSHAKE_NEW_SESSION_TICKET || type == KTLS_HANDSHAKE_KEY_UPDATE;
+	return type == KTLS_HANDSHAKE_HELLO_REQUEST;
+}
+
+/* Check the buffered messages; 1 when at least one whole message is ready. */
+static int scan_messages(struct ktls_reader *r)
+{
+	size_t pos = r->ready;
+
+	while (r->end - pos >= KTLS_HANDSHAKE_HDR) {
+		const uint8_t *hdr = r->buf + pos;
+		uint32_t len = message_len(hdr);
+		if (!allowed_after_handshake(r, hdr[0]))
+			return fail(r, -EPROTO, KTLS_ALERT_UNEXPECTED_MESSAGE);
+		if (len > r->max_message)
+			return fail(r, -EMSGSIZE, KTLS_ALERT_DECODE_ERROR);
+		if (r->end - pos - KTLS_HANDSHAKE_HDR < len)
+			break;
+		pos += KTLS_HANDSHAKE_HDR + len;
+	}
+	r->ready = pos;
+	return r->ready > r->start;
+}
+
+static int feed_handshake(struct ktls_reader *r, const uint8_t *data, size_t len)
+{
+	if (r->ready > r->start)
+		return -ENOBUFS; /* announced messages not taken yet */
+	if (r->start) {
+		memmove(r->buf, r->buf + r->start, r->end - r->start);
+		r->end -= r->start;
+		r->ready -= r->start;
+		ktls_memzero(r->buf + r->end, r->start);
+		r->start = 0;
+	}
+	if (len > r->cap - r->end)
+		return -ENOBUFS;
+	memcpy(r->buf + r->end, data, len);
+	r->end += len;
+	int ready = scan_messages(r);
+	if (ready < 0)
+		return ready;
+	return ready ? -ENOMSG : 0;
+}
+
+/* TLS 1.3 ends on every alert but user_canceled and close_notify (RFC 8446 §6); TLS 1.2 on
+ * close_notify and fatal ones. */
+static int handle_alert(struct ktls_reader *r, struct ktls_alert a)
+{
+	r->alert = a;
+	r->have_alert = 1;
+	if (a.description == KTLS_ALERT_CLOSE_NOTIFY) {
+		r->state = CLOSED;
+		return 1;
+	}
+	if (a.level != KTLS_ALERT_LEVEL_WARNING && a.level != KTLS_ALERT_LEVEL_FATAL)
+		return fail(r, -EPROTO, KTLS_ALERT_ILLEGAL_PARAMETER);
+	if (a.description == KTLS_ALERT_USER_CANCELED ||
+	    (r->version == KTLS_TLS_1_2 && a.level == KTLS_ALERT_LEVEL_WARNING))
+		return 0;
+	return fail(r, -ECONNABORTED, 0xFF);
+}
+
+static int feed_alert(struct ktls_reader *r, const uint8_t *data, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		r->partial_alert[r->partial_alert_len++] = data[i];
+		if (r->partial_alert_len < 2)
+			continue;
+		r->partial_alert_len = 0;
+		int ret = handle_alert(r, (struct ktls_alert){ r->partial_alert[0], r->partial_alert[1] });
+		if (ret != 0) {
+			if (ret == 1 && i + 1 < len) /* nothing may follow close_notify */
+				return fail(r, -EPROTO, KTLS_ALERT_UNEXPECTED_MESSAGE);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static int partial_pending(const struct ktls_reader *r)
+{
+	return r->end > r->ready || r->partial_alert_len;
+}
+
+LIBKTLS_API int ktls_reader_feed(struct ktls_reader *r, uint8_t record_type, const void *data, size_t len)
+{
+	if (!r || (!data && len))
+		return -EFAULT;
+	if (r->state == CLOSED)
+		return 1;
+	if (r->state == FAILED)
+		return r->error;
+	if (len > KTLS_RECORD_MAX)
+		return -ENOBUFS;
+
+	switch (record_type) {
+	case KTLS_RECORD_APPLICATION_DATA:
+		/* Handshake messages and alerts may not be interleaved with other records. */
+		return partial_pending(r) ? fail(r, -EPROTO, KTLS_ALERT_UNEXPECTED_MESSAGE) : 0;
+	case KTLS_RECORD_HANDSHAKE:
+		if (r->partial_alert_len)
+			return fail(r, -EPROTO, KTLS_ALERT_UNEXPECTED_MESSAGE);
+		return feed_handshake(r, data, len);
+	case KTLS_RECORD_ALERT:
+		if (r->end > r->ready)
+			return fail(r, -EPROTO, KTLS_ALERT_UNEXPECTED_MESSAGE);
+		return feed_alert(r, data, len);
+	default:
+		/* change_cipher_spec after the handshake, or a type TLS does not define */
+		return fail(r, -EPROTO, KTLS_ALERT_UNEXPECTED_MESSAGE);
+	}
+}
+
+LIBKTLS_API int ktls_reader_next_message(struct ktls_reader *r, uint8_t *type, const uint8_t **body,
+					 size_t *body_len)
+{
+	if (!r || !type || !body || !body_len)
+		return -EFAULT;
+	if (r->ready == r->start)
+		return 0;
+	const uint8_t *hdr = r->buf + r->start;
+	*type = hdr[0];
+	*body_len = message_len(hdr);
+	*body = hdr + KTLS_HANDSHAKE_HDR;
+	r->start += KTLS_HANDSHAKE_HDR + *body_len;
+	return 1;
+}
+
+LIBKTLS_API int ktls_reader_alert(const struct ktls_reader *r, struct ktls_alert *alert)
+{
+	if (!r || !alert)
+		return -EFAULT;
+	if (!r->have_alert)
+		return 0;
+	*alert = r->alert;
+	return 1;
+}
+
+LIBKTLS_API int ktls_reader_alert_to_send(const struct ktls_reader *r, struct ktls_alert *alert)
+{
+	if (!r || !alert)
+		return -EFAULT;
+	if (!r->have_alert_to_send)
+		return 0;
+	*alert = r->alert_to_send;
+	return 1;
+}
+
+LIBKTLS_API ssize_t ktls_read(struct ktls_reader *r, int fd, void *buf, size_t len, int flags)
+{
+	if (!r || !buf)
+		return -EFAULT;
+	if (len == 0)
+		return -EINVAL;
+
+	for (;;) {
+		if (r->state == CLOSED)
+			return 0;
+		if (r->state == FAILED)
+			return r->error;
+		if (r->ready > r->start)
+			return -ENOMSG;
+
+		uint8_t type;
+		ssize_t n = ktls_recv_record(fd, buf, len, &type, flags);
+		if (n < 0)
+			return n;
+		if (n == 0)
+			return fail(r, partial_pending(r) ? -EPROTO : -EPIPE, 0xFF);
+		if (type == KTLS_RECORD_APPLICATION_DATA) {
+			int ret = ktls_reader_feed(r, type, buf, (size_t)n);
+			return ret < 0 ? ret : n;
+		}
+		if (flags & MSG_PEEK) {
+			/* Control records are consumed even when peeking: take what was peeked. */
+			n = ktls_recv_record(fd, buf, (size_t)n, &type, flags & ~MSG_PEEK);
+			if (n <= 0)
+				return n < 0 ? n : fail(r, -EPIPE, 0xFF);
+		}
+		int ret = ktls_reader_feed(r, type, buf, (size_t)n);
+		if (ret == 1)
+			return 0;
+		if (ret < 0)
+			return ret;
+	}
+}

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <linux/tls.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include "ktls-internal.h"
+
+#ifndef SOL_TLS
+#define SOL_TLS 282
+#endif
+
+LIBKTLS_API int ktls_cmsg_record_type(const void *control, size_t control_len, uint8_t *record_type)
+{
+	if ((!control && control_len) || !record_type)
+		return -EFAULT;
+	struct msghdr msg = { .msg_control = (void *)control, .msg_controllen = control_len };
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level == SOL_TLS && c->cmsg_type == TLS_GET_RECORD_TYPE &&
+		    c->cmsg_len >= CMSG_LEN(1)) {
+			*record_type = *CMSG_DATA(c);
+			return 0;
+		}
+	}
+	return -ENOMSG;
+}
+
+LIBKTLS_API ssize_t ktls_recv_record(int fd, void *buf, size_t len, uint8_t *record_type, int flags)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(uint8_t))];
+		struct cmsghdr align;
+	} control;
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = control.buf, .msg_controllen = sizeof(control.buf),
+	};
+
+	if (!buf || !record_type)
+		return -EFAULT;
+	if (len == 0)
+		return -EINVAL;
+	ssize_t n = recvmsg(fd, &msg, flags);
+	if (n < 0)
+		return -errno;
+	if (n == 0) {
+		*record_type = 0;
+		return 0;
+	}
+	uint8_t type;
+	if (ktls_cmsg_record_type(msg.msg_control, msg.msg_controllen, &type) < 0)
+		type = KTLS_RECORD_APPLICATION_DATA;
+	*record_type = type;
+	return n;
+}
+
+ssize_t ktls_send_iov(int fd, uint8_t record_type, struct iovec *iov, size_t iovcnt, int flags)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(uint8_t))];
+		struct cmsghdr align;
+	} control;
+	struct msghdr msg = {
+		.msg_iov = iov, .msg_iovlen = iovcnt,
+		.msg_control = control.buf, .msg_controllen = sizeof(control.buf),
+	};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	size_t total = 0, sent = 0;
+
+	if (record_type != KTLS_RECORD_APPLICATION_DATA && (flags & MSG_MORE))
+		return -EINVAL;
+	memset(control.buf, 0, sizeof(control.buf));
+	c->cmsg_level = SOL_TLS;
+	c->cmsg_type = TLS_SET_RECORD_TYPE;
+	c->cmsg_len = CMSG_LEN(sizeof(uint8_t));
+	*CMSG_DATA(c) = record_type;
+	for (size_t i = 0; i < iovcnt; i++)
+		total += iov[i].iov_len;
+	if (total == 0)
+		return -EINVAL;
+
+	while (sent < total) {
+		ssize_t n = sendmsg(fd, &msg, flags | MSG_NOSIGNAL);
+		if (n < 0)
+			return sent ? (ssize_t)sent : -errno;
+		sent += (size_t)n;
+		/* advance the iovec past what went out */
+		while (n > 0 && msg.msg_iovlen) {
+			size_t step = (size_t)n < msg.msg_iov->iov_len ? (size_t)n : msg.msg_iov->iov_len;
+			msg.msg_iov->iov_base = (uint8_t *)msg.msg_iov->iov_base + step;
+			msg.msg_iov->iov_len -= step;
+			n -= (ssize_t)step;
+			if (msg.msg_iov->iov_len == 0) {
+				msg.msg_iov++;
+				msg.msg_iovlen--;
+			}
+		}
+	}
+	return (ssize_t)sent;
+}
+
+LIBKTLS_API ssize_t ktls_send_record(int fd, uint8_t record_type, const void *buf, size_t len, int flags)
+{
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+
+	if (!buf)
+		return -EFAULT;
+	return ktls_send_iov(fd, record_type, &iov, 1, flags);
+}
