@@ -413,9 +413,10 @@ LIBKTLS_API struct ktls_reader *ktls_reader_new(uint16_t tls_version, size_t max
 LIBKTLS_API void ktls_reader_free(struct ktls_reader *reader);
 
 /**
- * Process the plaintext of (part of) one received record of @p record_type. At most
- * KTLS_RECORD_MAX bytes per call, and only once every message announced by -ENOMSG has been
- * taken with ktls_reader_next_message().
+ * Process the plaintext of (part of) one received record of @p record_type: for a control record
+ * at most KTLS_RECORD_MAX bytes per call, and only once every message announced by -ENOMSG has
+ * been taken with ktls_reader_next_message(). Application data (any length; the kernel returns
+ * several records' worth at once) is only checked against a partial control message.
  *
  * @return
  * - 0: consumed; nothing to report yet (application data, or part of a message or alert)
@@ -426,7 +427,8 @@ LIBKTLS_API void ktls_reader_free(struct ktls_reader *reader);
  *   handshake, data interleaved with a partial handshake message, a malformed alert):
  *   ktls_reader_alert_to_send() gives the alert to answer with
  * - -EMSGSIZE: a handshake message longer than the reader's limit (alert to send: decode_error)
- * - -ENOBUFS: messages announced by -ENOMSG were not taken, or more than KTLS_RECORD_MAX bytes
+ * - -ENOBUFS: messages announced by -ENOMSG were not taken, or a control record over
+ *   KTLS_RECORD_MAX bytes
  * - -EFAULT
  * Once it has returned 1 or an error, the reader returns the same for every later call.
  * Warning alerts that do not end the connection (TLS 1.2 warnings, user_canceled) are recorded

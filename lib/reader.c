@@ -165,7 +165,7 @@ LIBKTLS_API int ktls_reader_feed(struct ktls_reader *r, uint8_t record_type, con
 		return 1;
 	if (r->state == FAILED)
 		return r->error;
-	if (len > KTLS_RECORD_MAX)
+	if (len > KTLS_RECORD_MAX && record_type != KTLS_RECORD_APPLICATION_DATA)
 		return -ENOBUFS;
 
 	switch (record_type) {

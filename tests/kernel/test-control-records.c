@@ -1,0 +1,483 @@
+/* SPDX-License-Identifier: MIT */
+/* Control records on real kTLS sockets: an OpenSSL peer's NewSessionTickets, data and
+ * close_notify; its fatal alerts; our close_notify; control records interleaved with data both
+ * ways on TLS 1.3 and 1.2, blocking and non-blocking; and the kernel's edge cases (partial and
+ * peeked control records, EIO on plain read, EINTR, truncated streams). */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <ktls.h>
+
+#include "../common/kernel-suite.h"
+#include "../common/tls-peer.h"
+
+#define VOLUME (1u << 20)
+
+/* ---- an OpenSSL server thread that runs a script ---- */
+
+enum step_kind { SEND_DATA, SEND_TICKET, SHUTDOWN, EXPECT_DATA, EXPECT_CLOSE, EXPECT_FAILURE };
+
+struct step {
+	enum step_kind kind;
+	size_t len;
+};
+
+struct server_job {
+	SSL *ssl;
+	const struct step *steps;
+	uint64_t seed_out, seed_in, out_off, in_off;
+	int ok;
+	int failed_at; /* step that failed, or -1 */
+};
+
+static void *server_script(void *arg)
+{
+	struct server_job *j = arg;
+	uint8_t *buf = malloc(VOLUME);
+
+	j->ok = 1;
+	j->failed_at = -1;
+	for (int i = 0; j->steps[i].kind != (enum step_kind)-1 && j->ok; i++) {
+		const struct step *s = &j->steps[i];
+		size_t n;
+		char c;
+		switch (s->kind) {
+		case SEND_DATA:
+			pattern_fill(j->seed_out, j->out_off, buf, s->len);
+			j->ok = tls_peer_write_all(j->ssl, buf, s->len) == 0;
+			j->out_off += s->len;
+			break;
+		case SEND_TICKET:
+			j->ok = SSL_new_session_ticket(j->ssl) == 1 && SSL_do_handshake(j->ssl) == 1;
+			break;
+		case SHUTDOWN:
+			j->ok = SSL_shutdown(j->ssl) >= 0;
+			break;
+		case EXPECT_DATA:
+			j->ok = tls_peer_read_all(j->ssl, buf, s->len) == 0 &&
+				pattern_check(j->seed_in, j->in_off, buf, s->len) == s->len;
+			j->in_off += s->len;
+			break;
+		case EXPECT_CLOSE:
+			j->ok = SSL_read_ex(j->ssl, &c, 1, &n) == 0 &&
+				SSL_get_error(j->ssl, 0) == SSL_ERROR_ZERO_RETURN;
+			break;
+		case EXPECT_FAILURE:
+			j->ok = SSL_read_ex(j->ssl, &c, 1, &n) == 0 &&
+				SSL_get_error(j->ssl, 0) == SSL_ERROR_SSL;
+			break;
+		}
+		if (!j->ok)
+			j->failed_at = i;
+	}
+	free(buf);
+	return NULL;
+}
+
+#define END { (enum step_kind)-1, 0 }
+
+struct conn {
+	int fd, peer_fd;
+	SSL *peer;
+	SSL_CTX *cctx, *sctx;
+	uint16_t suite, version;
+	pthread_t thread;
+	struct server_job job;
+};
+
+/* Handshake with libktls as the client, hand off, start the server script. */
+static void conn_open(struct conn *c, uint16_t suite, int tickets, const struct step *script)
+{
+	struct ktls_suite_info si = { .sz = sizeof(si) };
+	struct tls_side_keys keys;
+	SSL *mine;
+
+	assert_int_equal(ktls_suite_info(suite, &si), 0);
+	memset(c, 0, sizeof(*c));
+	c->suite = suite;
+	c->version = si.tls_version;
+	c->cctx = tls_peer_ctx(0, suite);
+	c->sctx = tls_peer_ctx(1, suite);
+	assert_non_null(c->cctx);
+	assert_non_null(c->sctx);
+	SSL_CTX_clear_options(c->sctx, SSL_OP_NO_TICKET);
+	SSL_CTX_set_num_tickets(c->sctx, (size_t)tickets);
+	assert_int_equal(tcp_pair(&c->fd, &c->peer_fd, 0), 0);
+	assert_int_equal(tls_peer_handshake(c->cctx, c->sctx, c->fd, c->peer_fd, &mine, &c->peer), 0);
+	assert_int_equal(tls_peer_keys(mine, suite, &keys), 0);
+	assert_int_equal(ktls_install(c->fd, KTLS_DIR_TX, suite, &keys.tx, keys.tx_seq), 0);
+	assert_int_equal(ktls_install(c->fd, KTLS_DIR_RX, suite, &keys.rx, keys.rx_seq), 0);
+	OPENSSL_cleanse(&keys, sizeof(keys));
+	tls_peer_free(mine);
+
+	c->job = (struct server_job){ .ssl = c->peer, .steps = script, .seed_out = suite + 100u,
+				      .seed_in = suite + 200u };
+	assert_int_equal(pthread_create(&c->thread, NULL, server_script, &c->job), 0);
+}
+
+static void conn_close(struct conn *c)
+{
+	pthread_join(c->thread, NULL);
+	if (!c->job.ok)
+		fail_msg("the OpenSSL peer failed at step %d of its script", c->job.failed_at);
+	tls_peer_free(c->peer);
+	SSL_CTX_free(c->cctx);
+	SSL_CTX_free(c->sctx);
+	close(c->fd);
+	close(c->peer_fd);
+}
+
+/* Read with ktls_read until the end, verifying data; returns the data offsets at which handshake
+ * messages of `type` arrived (at most 8) and their count. */
+struct read_result {
+	size_t data;
+	int messages;
+	size_t at[8];
+	ssize_t end;
+};
+
+static struct read_result read_to_end(struct conn *c, struct ktls_reader *r, size_t bufsize, int nonblocking)
+{
+	struct read_result res = { 0 };
+	uint8_t *buf = malloc(bufsize);
+
+	assert_non_null(buf);
+	if (nonblocking)
+		assert_int_equal(fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK), 0);
+	for (;;) {
+		ssize_t n = ktls_read(r, c->fd, buf, bufsize, 0);
+		if (n > 0) {
+			assert_int_equal(pattern_check(c->job.seed_out, res.data, buf, (size_t)n), (size_t)n);
+			res.data += (size_t)n;
+		} else if (n == -ENOMSG) {
+			uint8_t type;
+			const uint8_t *body;
+			size_t len;
+			while (ktls_reader_next_message(r, &type, &body, &len) == 1) {
+				assert_int_equal(type, KTLS_HANDSHAKE_NEW_SESSION_TICKET);
+				assert_true(len > 12); /* lifetime, age_add, nonce, ticket, extensions */
+				if (res.messages < 8)
+					res.at[res.messages] = res.data;
+				res.messages++;
+			}
+		} else if (n == -EAGAIN) {
+			assert_true(nonblocking);
+			struct pollfd p = { .fd = c->fd, .events = POLLIN };
+			assert_int_equal(poll(&p, 1, 30000), 1);
+		} else {
+			res.end = n;
+			break;
+		}
+	}
+	if (nonblocking)
+		assert_int_equal(fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) & ~O_NONBLOCK), 0);
+	free(buf);
+	return res;
+}
+
+/* OpenSSL's default: two NewSessionTickets, then 1 MiB, then close_notify. */
+static void nst_data_close(size_t bufsize, int nonblocking)
+{
+	static const struct step script[] = {
+		{ SEND_DATA, VOLUME }, { SHUTDOWN, 0 }, { EXPECT_CLOSE, 0 }, END,
+	};
+	struct conn c;
+	struct ktls_alert a;
+
+	conn_open(&c, 0x1301, 2, script);
+	struct ktls_reader *r = ktls_reader_new(c.version, 0);
+	struct read_result res = read_to_end(&c, r, bufsize, nonblocking);
+	assert_int_equal(res.end, 0); /* orderly */
+	assert_int_equal(res.messages, 2);
+	assert_int_equal(res.at[0], 0);
+	assert_int_equal(res.at[1], 0);
+	assert_int_equal(res.data, VOLUME);
+	assert_int_equal(ktls_reader_alert(r, &a), 1);
+	assert_int_equal(a.description, KTLS_ALERT_CLOSE_NOTIFY);
+	assert_int_equal(ktls_read(r, c.fd, &a, 1, 0), 0); /* stays ended */
+	/* our close_notify: the peer sees a clean shutdown */
+	assert_int_equal(ktls_shutdown(c.fd), 0);
+	ktls_reader_free(r);
+	conn_close(&c);
+}
+
+static void test_tickets_data_close_blocking(void **state)
+{
+	(void)state;
+	nst_data_close(65536, 0);
+}
+
+static void test_tickets_data_close_nonblocking(void **state)
+{
+	(void)state;
+	nst_data_close(65536, 1);
+}
+
+/* A 97-byte buffer: smaller than every record, control records included. */
+static void test_tickets_data_close_small_buffer(void **state)
+{
+	(void)state;
+	nst_data_close(97, 0);
+	nst_data_close(97, 1);
+}
+
+/* A handshake message the peer must refuse: it answers with a fatal alert we report. */
+static void test_fatal_alert_from_peer(void **state)
+{
+	static const struct step script[] = { { EXPECT_FAILURE, 0 }, END };
+	struct conn c;
+	struct ktls_alert a;
+	char buf[64];
+
+	(void)state;
+	conn_open(&c, 0x1302, 0, script);
+	struct ktls_reader *r = ktls_reader_new(c.version, 0);
+	assert_int_equal(ktls_send_handshake(c.fd, 1 /* client_hello */, "junk", 4, 0), 0);
+	ssize_t n = ktls_read(r, c.fd, buf, sizeof(buf), 0);
+	assert_int_equal(n, -ECONNABORTED);
+	assert_int_equal(ktls_reader_alert(r, &a), 1);
+	assert_int_equal(a.level, KTLS_ALERT_LEVEL_FATAL);
+	print_message("OpenSSL answered with alert %s (%u)\n", ktls_alert_name(a.description), a.description);
+	assert_int_equal(a.description, KTLS_ALERT_UNEXPECTED_MESSAGE);
+	assert_int_equal(ktls_read(r, c.fd, buf, sizeof(buf), 0), -ECONNABORTED);
+	ktls_reader_free(r);
+	conn_close(&c);
+}
+
+/* Data, tickets and alerts interleaved in both directions; on TLS 1.2 alerts only. */
+static void interleaved(uint16_t suite)
+{
+	static const struct step script13[] = {
+		{ SEND_DATA, 100000 }, { SEND_TICKET, 0 }, { SEND_DATA, 50000 }, { SEND_TICKET, 0 },
+		{ SEND_DATA, 7 },      { EXPECT_DATA, 30000 }, { EXPECT_DATA, 40000 },
+		{ SHUTDOWN, 0 },       { EXPECT_CLOSE, 0 },    END,
+	};
+	static const struct step script12[] = {
+		{ SEND_DATA, 100000 }, { SEND_DATA, 50007 }, { EXPECT_DATA, 30000 }, { EXPECT_DATA, 40000 },
+		{ SHUTDOWN, 0 },       { EXPECT_CLOSE, 0 },  END,
+	};
+	struct conn c;
+	uint8_t out[40000];
+
+	struct ktls_suite_info si = { .sz = sizeof(si) };
+	assert_int_equal(ktls_suite_info(suite, &si), 0);
+	conn_open(&c, suite, 0, si.tls_version == KTLS_TLS_1_3 ? script13 : script12);
+	struct ktls_reader *r = ktls_reader_new(c.version, 0);
+
+	/* to the peer: data, a user_canceled warning between two writes, more data */
+	pattern_fill(c.job.seed_in, 0, out, 30000);
+	assert_int_equal(ktls_send_record(c.fd, KTLS_RECORD_APPLICATION_DATA, out, 30000, 0), 30000);
+	assert_int_equal(ktls_send_alert(c.fd, KTLS_ALERT_LEVEL_WARNING, KTLS_ALERT_USER_CANCELED), 0);
+	pattern_fill(c.job.seed_in, 30000, out, 40000);
+	assert_int_equal(write_all(c.fd, out, 40000), 0);
+
+	struct read_result res = read_to_end(&c, r, 16384, 0);
+	assert_int_equal(res.end, 0);
+	assert_int_equal(res.data, 150007);
+	if (si.tls_version == KTLS_TLS_1_3) {
+		assert_int_equal(res.messages, 2);
+		assert_int_equal(res.at[0], 100000); /* each ticket exactly where it was sent */
+		assert_int_equal(res.at[1], 150000);
+	} else {
+		assert_int_equal(res.messages, 0);
+	}
+	assert_int_equal(ktls_shutdown(c.fd), 0);
+	ktls_reader_free(r);
+	conn_close(&c);
+}
+
+static void test_interleaved_tls13(void **state)
+{
+	(void)state;
+	interleaved(0x1301);
+	interleaved(0x1303);
+}
+
+static void test_interleaved_tls12(void **state)
+{
+	(void)state;
+	interleaved(0xC02B);
+	interleaved(0xCCA9);
+}
+
+/* ---- both ends libktls: the kernel's edge cases ---- */
+
+static const uint8_t k1[16] = { 1 }, k2[16] = { 2 }, s4[4] = { 3 }, s5[4] = { 4 };
+
+static void ktls_pair(int *a, int *b)
+{
+	const struct ktls_secrets x = { .key = k1, .key_len = 16, .iv = s4, .iv_len = 4 };
+	const struct ktls_secrets y = { .key = k2, .key_len = 16, .iv = s5, .iv_len = 4 };
+
+	assert_int_equal(tcp_pair(a, b, 0), 0);
+	assert_int_equal(ktls_install(*a, KTLS_DIR_TX, 0xC02F, &x, 1), 0);
+	assert_int_equal(ktls_install(*a, KTLS_DIR_RX, 0xC02F, &y, 1), 0);
+	assert_int_equal(ktls_install(*b, KTLS_DIR_TX, 0xC02F, &y, 1), 0);
+	assert_int_equal(ktls_install(*b, KTLS_DIR_RX, 0xC02F, &x, 1), 0);
+}
+
+static void test_partial_and_peeked_control_records(void **state)
+{
+	int a, b;
+	uint8_t buf[64], type;
+
+	(void)state;
+	ktls_pair(&a, &b);
+	assert_int_equal(ktls_send_alert(a, KTLS_ALERT_LEVEL_WARNING, KTLS_ALERT_USER_CANCELED), 0);
+	assert_int_equal(ktls_send_record(a, KTLS_RECORD_APPLICATION_DATA, "data", 4, 0), 4);
+
+	/* a plain read meets the control record: EIO, and the record stays queued */
+	assert_int_equal(read(b, buf, sizeof(buf)), -1);
+	assert_int_equal(errno, EIO);
+	/* peek does not consume */
+	assert_int_equal(ktls_recv_record(b, buf, sizeof(buf), &type, MSG_PEEK), 2);
+	assert_int_equal(type, KTLS_RECORD_ALERT);
+	/* one byte at a time: the rest of a control record waits for the next call */
+	assert_int_equal(ktls_recv_record(b, buf, 1, &type, 0), 1);
+	assert_int_equal(type, KTLS_RECORD_ALERT);
+	assert_int_equal(buf[0], KTLS_ALERT_LEVEL_WARNING);
+	assert_int_equal(ktls_recv_record(b, buf, 1, &type, 0), 1);
+	assert_int_equal(type, KTLS_RECORD_ALERT);
+	assert_int_equal(buf[0], KTLS_ALERT_USER_CANCELED);
+	/* never mixed with the data record after it */
+	assert_int_equal(ktls_recv_record(b, buf, sizeof(buf), &type, 0), 4);
+	assert_int_equal(type, KTLS_RECORD_APPLICATION_DATA);
+	assert_memory_equal(buf, "data", 4);
+
+	/* ktls_read with MSG_PEEK: peeks data, consumes the control record met before it */
+	struct ktls_reader *r = ktls_reader_new(KTLS_TLS_1_2, 0);
+	assert_int_equal(ktls_send_alert(a, KTLS_ALERT_LEVEL_WARNING, KTLS_ALERT_USER_CANCELED), 0);
+	assert_int_equal(ktls_send_record(a, KTLS_RECORD_APPLICATION_DATA, "peek", 4, 0), 4);
+	assert_int_equal(ktls_read(r, b, buf, sizeof(buf), MSG_PEEK), 4);
+	assert_int_equal(ktls_read(r, b, buf, sizeof(buf), 0), 4);
+	assert_memory_equal(buf, "peek", 4);
+	struct ktls_alert al;
+	assert_int_equal(ktls_reader_alert(r, &al), 1);
+	assert_int_equal(al.description, KTLS_ALERT_USER_CANCELED);
+
+	/* MSG_MORE is for data only */
+	assert_int_equal(ktls_send_record(a, KTLS_RECORD_ALERT, "\x01\x00", 2, MSG_MORE), -EINVAL);
+	ktls_reader_free(r);
+	close(a);
+	close(b);
+}
+
+static void test_large_handshake_message_across_records(void **state)
+{
+	static uint8_t body[40000], buf[1000];
+	int a, b;
+	uint8_t type;
+	const uint8_t *got;
+	size_t len;
+
+	(void)state;
+	ktls_pair(&a, &b);
+	struct ktls_reader *r = ktls_reader_new(KTLS_TLS_1_2, sizeof(body));
+	pattern_fill(9, 0, body, sizeof(body));
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(ktls_send_handshake(a, KTLS_HANDSHAKE_HELLO_REQUEST, body, sizeof(body), 0) == 0 ? 0 : 1);
+	assert_int_equal(ktls_read(r, b, buf, sizeof(buf), 0), -ENOMSG);
+	assert_int_equal(ktls_reader_next_message(r, &type, &got, &len), 1);
+	assert_int_equal(type, KTLS_HANDSHAKE_HELLO_REQUEST);
+	assert_int_equal(len, sizeof(body));
+	assert_memory_equal(got, body, sizeof(body));
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ktls_reader_free(r);
+	close(a);
+	close(b);
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+static void test_eintr_loses_nothing(void **state)
+{
+	int a, b;
+	uint8_t buf[16];
+	struct sigaction sa = { .sa_handler = on_alarm }, old;
+
+	(void)state;
+	ktls_pair(&a, &b);
+	struct ktls_reader *r = ktls_reader_new(KTLS_TLS_1_2, 0);
+	assert_int_equal(sigaction(SIGALRM, &sa, &old), 0); /* no SA_RESTART */
+	ualarm(200000, 0);
+	assert_int_equal(ktls_read(r, b, buf, sizeof(buf), 0), -EINTR);
+	assert_int_equal(ktls_send_record(a, KTLS_RECORD_APPLICATION_DATA, "after", 5, 0), 5);
+	assert_int_equal(ktls_read(r, b, buf, sizeof(buf), 0), 5);
+	assert_memory_equal(buf, "after", 5);
+	sigaction(SIGALRM, &old, NULL);
+	ktls_reader_free(r);
+	close(a);
+	close(b);
+}
+
+static void test_end_of_stream_without_close_notify(void **state)
+{
+	int a, b;
+	uint8_t buf[16];
+
+	(void)state;
+	/* the peer closes TCP between records: not an orderly end */
+	ktls_pair(&a, &b);
+	struct ktls_reader *r = ktls_reader_new(KTLS_TLS_1_2, 0);
+	assert_int_equal(ktls_send_record(a, KTLS_RECORD_APPLICATION_DATA, "last", 4, 0), 4);
+	close(a);
+	assert_int_equal(ktls_read(r, b, buf, sizeof(buf), 0), 4);
+	assert_int_equal(ktls_read(r, b, buf, sizeof(buf), 0), -EPIPE);
+	ktls_reader_free(r);
+	close(b);
+
+	/* the peer closes in the middle of a record: an error, never an orderly end */
+	int c, d;
+	const struct ktls_secrets x = { .key = k1, .key_len = 16, .iv = s4, .iv_len = 4 };
+	assert_int_equal(tcp_pair(&c, &d, 0), 0);
+	assert_int_equal(ktls_install(d, KTLS_DIR_RX, 0xC02F, &x, 1), 0);
+	const uint8_t half[] = { 23, 3, 3, 0, 100, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
+	assert_int_equal(write_all(c, half, sizeof(half)), 0);
+	close(c);
+	r = ktls_reader_new(KTLS_TLS_1_2, 0);
+	ssize_t n = ktls_read(r, d, buf, sizeof(buf), 0);
+	print_message("peer closed mid-record: %s\n", ktls_strerror((int)n));
+	assert_true(n < 0);
+	ktls_reader_free(r);
+	close(d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tickets_data_close_blocking),
+		cmocka_unit_test(test_tickets_data_close_nonblocking),
+		cmocka_unit_test(test_tickets_data_close_small_buffer),
+		cmocka_unit_test(test_fatal_alert_from_peer),
+		cmocka_unit_test(test_interleaved_tls13),
+		cmocka_unit_test(test_interleaved_tls12),
+		cmocka_unit_test(test_partial_and_peeked_control_records),
+		cmocka_unit_test(test_large_handshake_message_across_records),
+		cmocka_unit_test(test_eintr_loses_nothing),
+		cmocka_unit_test(test_end_of_stream_without_close_notify),
+	};
+	require_ktls_kernel();
+	assert_int_equal(tls_peer_init(), 0);
+	return cmocka_run_group_tests(tests, fd_leak_setup, fd_leak_teardown);
+}
