@@ -477,6 +477,124 @@ LIBKTLS_API LIBKTLS_WUR int ktls_reader_alert_to_send(const struct ktls_reader *
 LIBKTLS_API LIBKTLS_WUR ssize_t ktls_read(struct ktls_reader *reader, int fd, void *buf, size_t len,
 					  int flags);
 
+/* ---------------------------------------------------------------------------------------------
+ * Connections: TLS 1.3 KeyUpdate and key-usage limits
+ *
+ * A struct ktls_conn owns no descriptor and runs no thread: it holds a socket's suite, the current
+ * traffic secret and generation of each direction, and a reader. ktls_conn_read() answers the
+ * peer's KeyUpdate transparently (new RX key; when asked, our own KeyUpdate and new TX key, before
+ * the application can send more data), so the application sees only data and the handshake
+ * messages it wants. Rekeying a kTLS socket needs Linux 6.14 or later.
+ * ------------------------------------------------------------------------------------------- */
+
+/** Opaque connection state. @since 1.0 */
+struct ktls_conn;
+
+/**
+ * Options of ktls_conn_open(). Set @c sz to sizeof(struct ktls_conn_opts); zero fields take the
+ * default. NULL options mean all defaults. @since 1.0
+ */
+struct ktls_conn_opts {
+	size_t sz;
+	/** largest handshake message accepted from the peer (default 16384) */
+	size_t max_handshake_len;
+	/** at most this many peer KeyUpdates ... (default 32) */
+	uint32_t max_peer_updates;
+	/** ... within this many milliseconds (default 1000); more give -EXFULL */
+	uint32_t peer_update_window_ms;
+	/** ktls_conn_check_limits() updates the TX key once this many records were sent under it
+	 * (default: half the suite's confidentiality limit; UINT64_MAX: never) */
+	uint64_t auto_update_records;
+};
+
+/**
+ * Install both directions' keys on @p fd (see ktls_install()) and return a connection for it.
+ * TLS 1.3 secrets must be traffic secrets (KeyUpdate derives the next ones from them).
+ * @return 0 and *@p conn; -EINVAL also for a TLS 1.3 key/IV without a secret, or unknown
+ * non-zero option bytes past what this version knows; -ENOMEM; otherwise as ktls_install().
+ * @since 1.0
+ */
+LIBKTLS_API LIBKTLS_WUR int ktls_conn_open(int fd, uint16_t suite, const struct ktls_secrets *tx,
+					   uint64_t tx_seq, const struct ktls_secrets *rx, uint64_t rx_seq,
+					   const struct ktls_conn_opts *opts, struct ktls_conn **conn);
+
+/** Free a connection, wiping its secrets. The socket stays open. NULL is fine. @since 1.0 */
+LIBKTLS_API void ktls_conn_free(struct ktls_conn *conn);
+
+/**
+ * Read application data, as ktls_read(), handling KeyUpdate on the way (RFC 8446 §4.6.3).
+ * @return as ktls_read(), and:
+ * - -ENOMSG: a handshake message other than KeyUpdate (a NewSessionTicket) is ready:
+ *   ktls_conn_next_message()
+ * - -EKEYEXPIRED: the peer updated its keys and this kernel cannot install the new ones (Linux
+ *   before 6.14): the connection cannot continue. Reported on the KeyUpdate itself, never as a
+ *   decryption error later.
+ * - -EXFULL: the peer sent more KeyUpdates than the options allow in the window
+ * - -EPROTO: a malformed KeyUpdate (the alert to send is in ktls_conn_reader())
+ * - a negative errno from installing a new key or sending our KeyUpdate: nothing is lost, call
+ *   again to retry
+ * @since 1.0
+ */
+LIBKTLS_API LIBKTLS_WUR ssize_t ktls_conn_read(struct ktls_conn *conn, void *buf, size_t len, int flags);
+
+/** Take the next handshake message announced by -ENOMSG; as ktls_reader_next_message(). @since 1.0 */
+LIBKTLS_API LIBKTLS_WUR int ktls_conn_next_message(struct ktls_conn *conn, uint8_t *type,
+						   const uint8_t **body, size_t *body_len);
+
+/** The connection's reader, for ktls_reader_alert() and ktls_reader_alert_to_send(). @since 1.0 */
+LIBKTLS_API const struct ktls_reader *ktls_conn_reader(const struct ktls_conn *conn);
+
+/**
+ * Update our TX keys: send a KeyUpdate (asking the peer to update its own keys too when
+ * @p request_peer_update is non-zero) under the current key, then install the next-generation
+ * TX key at sequence 0.
+ * @return 0; -EOPNOTSUPP: the connection is TLS 1.2, which has no KeyUpdate; -EBUSY: this kernel
+ * cannot replace keys (Linux before 6.14); nothing was sent and data keeps flowing under the
+ * current keys; -EFAULT; otherwise the negative errno of sending or installing: when the
+ * KeyUpdate went out but the new key could not be installed, the next call installs it without
+ * sending another. @since 1.0
+ */
+LIBKTLS_API LIBKTLS_WUR int ktls_conn_update_keys(struct ktls_conn *conn, int request_peer_update);
+
+/** How much the current keys have been used. Set @c sz to sizeof(struct ktls_key_usage). @since 1.0 */
+struct ktls_key_usage {
+	size_t sz;
+	/** records sent and received under the current keys: the kernel's live sequence numbers */
+	uint64_t tx_records, rx_records;
+	/** the suite's confidentiality limit in full-size records (RFC 8446 §5.5, RFC 9147 §4.5.3) */
+	uint64_t record_limit;
+	/** key generations: 0 for the keys of the handshake, +1 per KeyUpdate */
+	uint32_t tx_generation, rx_generation;
+};
+
+/**
+ * Read the live record sequence numbers from the kernel.
+ * @return 0; -EFAULT; -EINVAL (@c usage->sz too small); or getsockopt()'s negative errno.
+ * @since 1.0
+ */
+LIBKTLS_API LIBKTLS_WUR int ktls_conn_key_usage(struct ktls_conn *conn, struct ktls_key_usage *usage);
+
+/**
+ * Update the TX key when it has sent ktls_conn_opts::auto_update_records records. Call it from time
+ * to time (after writing, or from a timer).
+ * @return 1 when it updated the key; 0 when not needed; or as ktls_conn_update_keys() and
+ * ktls_conn_key_usage(). @since 1.0
+ */
+LIBKTLS_API LIBKTLS_WUR int ktls_conn_check_limits(struct ktls_conn *conn);
+
+/**
+ * Confidentiality limit of a suite's AEAD, in full-size records per key: 2^24.5 for AES-GCM (and
+ * the other 128-bit-block GCM ciphers), 2^23.5 for CCM, 2^62 for ChaCha20-Poly1305.
+ * @return 0 and *@p records; -EPROTONOSUPPORT; -EFAULT. @since 1.0
+ */
+LIBKTLS_API LIBKTLS_WUR int ktls_confidentiality_limit(uint16_t suite, uint64_t *records);
+
+/**
+ * Whether the running kernel can replace TLS 1.3 keys on a kTLS socket (Linux 6.14+), probed on a
+ * loopback socket pair. @return 1, 0, or a negative errno (-ENOENT: no kTLS at all). @since 1.0
+ */
+LIBKTLS_API LIBKTLS_WUR int ktls_kernel_can_rekey(void);
+
 /** KTLS_CRYPTO_INFO_MAX, at run time. @since 1.0 */
 LIBKTLS_API size_t ktls_crypto_info_max(void);
 

@@ -20,12 +20,19 @@ static const struct {
 	{ ENOTCONN, "TCP socket is not connected" },
 	{ ENOENT, "kernel TLS unavailable: the tls module is not loaded or not built (try: modprobe tls)" },
 	{ EEXIST, "another upper-layer protocol is already attached to the socket" },
-	{ EOPNOTSUPP, "the running kernel does not support this TLS version or cipher (kernel too old)" },
+	{ EOPNOTSUPP, "not supported: the running kernel does not know this TLS version or cipher (kernel too old), or TLS 1.2 has no KeyUpdate" },
 	{ ENOPKG, "the running kernel lacks the crypto implementation of this cipher (module not built or not loadable)" },
 	{ EBUSY, "keys already installed in this direction, and the kernel cannot replace them (TLS 1.2, or Linux before 6.14)" },
 	{ ENOSYS, "libcrypto lacks the hash or KDF this cipher suite needs" },
 	{ ENOMEM, "out of memory" },
-	{ EIO, "libcrypto key derivation failed" },
+	{ EIO, "libcrypto key derivation failed, or a message was cut short on the wire" },
+	{ EKEYEXPIRED, "the peer updated its TLS 1.3 keys (KeyUpdate) and the new receive key is not installed: Linux before 6.14 cannot install it, and the connection cannot go on" },
+	{ EXFULL, "the peer sent more KeyUpdates than allowed in the time window" },
+	{ ENOMSG, "a handshake message (or record type) is waiting: take it before reading on" },
+	{ ECONNABORTED, "the peer ended the connection with a fatal alert" },
+	{ EPROTO, "the peer broke the TLS protocol; send the alert the reader names, then close" },
+	{ EPIPE, "the peer closed the connection without close_notify: the data may be truncated" },
+	{ EBADMSG, "a record failed authentication (corrupted, or encrypted with other keys): the connection is dead" },
 };
 
 LIBKTLS_API const char *ktls_strerror(int err)

@@ -115,6 +115,17 @@ static int set_keys(int fd, enum ktls_dir dir, const uint8_t *info, size_t len)
 	}
 }
 
+int ktls_install_info(int fd, int dir, const uint8_t *info, size_t len)
+{
+	int r = check_tcp_socket(fd);
+
+	if (r == 0)
+		r = attach_ulp(fd);
+	if (r == 0)
+		r = set_keys(fd, (enum ktls_dir)dir, info, len);
+	return r;
+}
+
 LIBKTLS_API int ktls_install(int fd, enum ktls_dir dir, uint16_t suite, const struct ktls_secrets *secrets,
 			     uint64_t seq)
 {
@@ -130,11 +141,7 @@ LIBKTLS_API int ktls_install(int fd, enum ktls_dir dir, uint16_t suite, const st
 
 	int r = ktls_build_crypto_info(s, secrets, seq, info);
 	if (r == 0)
-		r = check_tcp_socket(fd);
-	if (r == 0)
-		r = attach_ulp(fd);
-	if (r == 0)
-		r = set_keys(fd, dir, info, ktls_cipher_info_len(s->cipher));
+		r = ktls_install_info(fd, dir, info, ktls_cipher_info_len(s->cipher));
 	ktls_memzero(info, sizeof(info));
 	return r;
 }

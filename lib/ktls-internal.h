@@ -47,4 +47,33 @@ struct iovec;
 /* sendmsg() of iov as records of record_type, until all is sent or an error; advances iov. */
 ssize_t ktls_send_iov(int fd, uint8_t record_type, struct iovec *iov, size_t iovcnt, int flags);
 
+/* Everything libktls does to a socket after the hand-off, so that tests can put a double of the
+ * kernel in its place. Each returns a value or a negative errno. */
+struct ktls_sys {
+	ssize_t (*recv_record)(void *ctx, int fd, void *buf, size_t len, uint8_t *type, int flags);
+	ssize_t (*send_record)(void *ctx, int fd, uint8_t type, const void *buf, size_t len, int flags);
+	/* setsockopt(SOL_TLS, dir) of a crypto-info, attaching the ULP first if needed */
+	int (*set_crypto)(void *ctx, int fd, int dir, const void *info, size_t len);
+	/* getsockopt(SOL_TLS, dir) of the live crypto-info */
+	int (*get_crypto)(void *ctx, int fd, int dir, void *info, size_t len);
+	/* 1 when TLS 1.3 keys can be replaced, 0 when not, or a negative errno */
+	int (*can_rekey)(void *ctx);
+	void *ctx;
+};
+
+extern const struct ktls_sys ktls_sys_kernel;
+
+int ktls_install_info(int fd, int dir, const uint8_t *info, size_t len);
+ssize_t ktls_read_sys(const struct ktls_sys *sys, struct ktls_reader *r, int fd, void *buf, size_t len,
+		      int flags);
+/* The type of the next message the reader would hand out, or -1. */
+int ktls_reader_peek_type(const struct ktls_reader *r);
+/* Put the reader in its failed state, with a fatal alert to send. Returns error. */
+int ktls_reader_fail(struct ktls_reader *r, int error, uint8_t alert_to_send);
+/* 1 when bytes beyond the messages already handed out are buffered. */
+int ktls_reader_has_more(const struct ktls_reader *r);
+int ktls_conn_open_sys(const struct ktls_sys *sys, int fd, uint16_t suite, const struct ktls_secrets *tx,
+		       uint64_t tx_seq, const struct ktls_secrets *rx, uint64_t rx_seq,
+		       const struct ktls_conn_opts *opts, struct ktls_conn **conn);
+
 #endif

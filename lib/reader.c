@@ -221,7 +221,28 @@ LIBKTLS_API int ktls_reader_alert_to_send(const struct ktls_reader *r, struct kt
 	return 1;
 }
 
+int ktls_reader_fail(struct ktls_reader *r, int error, uint8_t alert_to_send)
+{
+	return fail(r, error, alert_to_send);
+}
+
+int ktls_reader_peek_type(const struct ktls_reader *r)
+{
+	return r->ready > r->start ? r->buf[r->start] : -1;
+}
+
+int ktls_reader_has_more(const struct ktls_reader *r)
+{
+	return r->end > r->start || r->partial_alert_len;
+}
+
 LIBKTLS_API ssize_t ktls_read(struct ktls_reader *r, int fd, void *buf, size_t len, int flags)
+{
+	return ktls_read_sys(&ktls_sys_kernel, r, fd, buf, len, flags);
+}
+
+ssize_t ktls_read_sys(const struct ktls_sys *sys, struct ktls_reader *r, int fd, void *buf, size_t len,
+		      int flags)
 {
 	if (!r || !buf)
 		return -EFAULT;
@@ -237,7 +258,7 @@ LIBKTLS_API ssize_t ktls_read(struct ktls_reader *r, int fd, void *buf, size_t l
 			return -ENOMSG;
 
 		uint8_t type;
-		ssize_t n = ktls_recv_record(fd, buf, len, &type, flags);
+		ssize_t n = sys->recv_record(sys->ctx, fd, buf, len, &type, flags);
 		if (n < 0)
 			return n;
 		if (n == 0)
@@ -248,7 +269,7 @@ LIBKTLS_API ssize_t ktls_read(struct ktls_reader *r, int fd, void *buf, size_t l
 		}
 		if (flags & MSG_PEEK) {
 			/* Control records are consumed even when peeking: take what was peeked. */
-			n = ktls_recv_record(fd, buf, (size_t)n, &type, flags & ~MSG_PEEK);
+			n = sys->recv_record(sys->ctx, fd, buf, (size_t)n, &type, flags & ~MSG_PEEK);
 			if (n <= 0)
 				return n < 0 ? n : fail(r, -EPIPE, 0xFF);
 		}

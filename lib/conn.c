@@ -1,0 +1,381 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/tls.h>
+#include <time.h>
+
+#include "ktls-internal.h"
+
+#define DEFAULT_MAX_PEER_UPDATES 32
+#define DEFAULT_PEER_UPDATE_WINDOW_MS 1000
+
+struct ktls_conn {
+	struct ktls_sys sys;
+	int fd;
+	const struct ktls_suite *suite;
+	uint8_t tx_secret[KTLS_SECRET_MAX], rx_secret[KTLS_SECRET_MAX];
+	size_t secret_len;
+	uint32_t tx_generation, rx_generation;
+	int can_rekey;            /* -1 until asked */
+	int tx_key_pending;       /* our KeyUpdate went out; the next TX key is not installed yet */
+	int rx_key_pending;       /* the peer's KeyUpdate arrived; the next RX key is not installed yet */
+	int answer_pending;       /* the peer asked us to update: send our KeyUpdate, then rekey TX */
+	int error;                /* non-zero once the connection cannot go on */
+	uint32_t max_peer_updates, window_ms;
+	uint64_t auto_update_records;
+	uint64_t window_start_ms;
+	uint32_t window_updates;
+	struct ktls_reader *reader;
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int install(struct ktls_conn *c, int dir, const struct ktls_secrets *secrets, uint64_t seq)
+{
+	uint8_t info[KTLS_CRYPTO_INFO_MAX];
+
+	int r = ktls_build_crypto_info(c->suite, secrets, seq, info);
+	if (r == 0)
+		r = c->sys.set_crypto(c->sys.ctx, c->fd, dir, info, ktls_cipher_info_len(c->suite->cipher));
+	ktls_memzero(info, sizeof(info));
+	return r;
+}
+
+/* Install the next generation of one direction's traffic secret at sequence 0. The secret
+ * advances only once the kernel took the key, so a failure can be retried. */
+static int install_next(struct ktls_conn *c, int dir)
+{
+	uint8_t next[KTLS_SECRET_MAX];
+	uint8_t *cur = dir == KTLS_DIR_TX ? c->tx_secret : c->rx_secret;
+
+	int r = ktls_update_secret(c->suite->id, cur, c->secret_len, next);
+	if (r == 0) {
+		const struct ktls_secrets s = { .secret = next, .secret_len = c->secret_len };
+		r = install(c, dir, &s, 0);
+	}
+	if (r == 0) {
+		memcpy(cur, next, c->secret_len);
+		if (dir == KTLS_DIR_TX)
+			c->tx_generation++;
+		else
+			c->rx_generation++;
+	}
+	ktls_memzero(next, sizeof(next));
+	return r;
+}
+
+static int rekey_possible(struct ktls_conn *c)
+{
+	if (c->can_rekey < 0) {
+		int r = c->sys.can_rekey(c->sys.ctx);
+		if (r < 0)
+			return r;
+		c->can_rekey = r;
+	}
+	return c->can_rekey;
+}
+
+static int send_key_update(struct ktls_conn *c, int request)
+{
+	const uint8_t msg[KTLS_HANDSHAKE_HDR + 1] = { KTLS_HANDSHAKE_KEY_UPDATE, 0, 0, 1, (uint8_t)(request != 0) };
+	ssize_t n = c->sys.send_record(c->sys.ctx, c->fd, KTLS_RECORD_HANDSHAKE, msg, sizeof(msg), 0);
+
+	if (n < 0)
+		return (int)n;
+	if ((size_t)n != sizeof(msg))
+		return c->error = -EIO; /* half a KeyUpdate on the wire: nothing can fix the stream */
+	return 0;
+}
+
+static int update_tx(struct ktls_conn *c, int request)
+{
+	if (!c->tx_key_pending) {
+		int r = send_key_update(c, request);
+		if (r < 0)
+			return r;
+		c->tx_key_pending = 1;
+	}
+	int r = install_next(c, KTLS_DIR_TX);
+	if (r == 0)
+		c->tx_key_pending = 0;
+	return r;
+}
+
+/* Finish what a KeyUpdate started, in RFC 8446 §4.6.3 order: the new RX key, then our answer. */
+static int finish_pending(struct ktls_conn *c)
+{
+	int r;
+
+	if (c->rx_key_pending) {
+		if ((r = install_next(c, KTLS_DIR_RX)) < 0)
+			return r;
+		c->rx_key_pending = 0;
+	}
+	if (c->answer_pending || c->tx_key_pending) {
+		if ((r = update_tx(c, 0)) < 0)
+			return r;
+		c->answer_pending = 0;
+	}
+	return 0;
+}
+
+static int fail_with_alert(struct ktls_conn *c, int error, uint8_t alert)
+{
+	return c->error = ktls_reader_fail(c->reader, error, alert);
+}
+
+static int peer_key_update(struct ktls_conn *c, const uint8_t *body, size_t len)
+{
+	int requested;
+
+	if (ktls_key_update_parse(body, len, &requested) < 0)
+		return fail_with_alert(c, -EPROTO, len == 1 ? KTLS_ALERT_ILLEGAL_PARAMETER : KTLS_ALERT_DECODE_ERROR);
+	if (ktls_reader_has_more(c->reader)) /* a key change must end its record (RFC 8446 §5.1) */
+		return fail_with_alert(c, -EPROTO, KTLS_ALERT_UNEXPECTED_MESSAGE);
+	uint64_t now = now_ms();
+	if (now - c->window_start_ms >= c->window_ms) {
+		c->window_start_ms = now;
+		c->window_updates = 0;
+	}
+	if (++c->window_updates > c->max_peer_updates)
+		return c->error = -EXFULL;
+	int possible = rekey_possible(c);
+	if (possible < 0)
+		return possible;
+	if (!possible)
+		return c->error = -EKEYEXPIRED;
+	c->rx_key_pending = 1;
+	c->answer_pending |= requested;
+	return 0;
+}
+
+/* Handle the KeyUpdates at the head of the reader's queue; 1 when another message is waiting. */
+static int take_key_updates(struct ktls_conn *c)
+{
+	int type;
+
+	while ((type = ktls_reader_peek_type(c->reader)) == KTLS_HANDSHAKE_KEY_UPDATE) {
+		uint8_t t;
+		const uint8_t *body;
+		size_t len;
+		if (ktls_reader_next_message(c->reader, &t, &body, &len) != 1)
+			return -EIO;
+		int r = peer_key_update(c, body, len);
+		if (r < 0)
+			return r;
+	}
+	return type >= 0;
+}
+
+LIBKTLS_API ssize_t ktls_conn_read(struct ktls_conn *c, void *buf, size_t len, int flags)
+{
+	if (!c || !buf)
+		return -EFAULT;
+	for (;;) {
+		if (c->error)
+			return c->error;
+		int r = take_key_updates(c);
+		if (r < 0)
+			return r;
+		if ((r = finish_pending(c)) < 0)
+			return r;
+		if (ktls_reader_peek_type(c->reader) >= 0)
+			return -ENOMSG;
+		ssize_t n = ktls_read_sys(&c->sys, c->reader, c->fd, buf, len, flags);
+		if (n != -ENOMSG)
+			return n;
+	}
+}
+
+LIBKTLS_API int ktls_conn_next_message(struct ktls_conn *c, uint8_t *type, const uint8_t **body,
+				       size_t *body_len)
+{
+	if (!c || !type || !body || !body_len)
+		return -EFAULT;
+	int r = take_key_updates(c);
+	if (r < 0)
+		return r;
+	if ((r = finish_pending(c)) < 0)
+		return r;
+	return ktls_reader_next_message(c->reader, type, body, body_len);
+}
+
+LIBKTLS_API const struct ktls_reader *ktls_conn_reader(const struct ktls_conn *c)
+{
+	return c ? c->reader : NULL;
+}
+
+LIBKTLS_API int ktls_conn_update_keys(struct ktls_conn *c, int request_peer_update)
+{
+	if (!c)
+		return -EFAULT;
+	if (c->error)
+		return c->error;
+	if (c->suite->version != KTLS_TLS_1_3)
+		return -EOPNOTSUPP;
+	int possible = rekey_possible(c);
+	if (possible <= 0)
+		return possible < 0 ? possible : -EBUSY;
+	return update_tx(c, request_peer_update);
+}
+
+static uint64_t record_limit(const struct ktls_suite *s)
+{
+	switch (s->cipher->type) {
+	case TLS_CIPHER_CHACHA20_POLY1305:
+		return UINT64_C(1) << 62;
+	case TLS_CIPHER_AES_CCM_128:
+	case TLS_CIPHER_SM4_CCM:
+		return UINT64_C(11863283); /* 2^23.5 */
+	default:
+		return UINT64_C(23726566); /* 2^24.5 */
+	}
+}
+
+static int live_seq(struct ktls_conn *c, int dir, uint64_t *seq)
+{
+	uint8_t info[KTLS_CRYPTO_INFO_MAX];
+	size_t len = ktls_cipher_info_len(c->suite->cipher);
+
+	int r = c->sys.get_crypto(c->sys.ctx, c->fd, dir, info, len);
+	if (r == 0) {
+		const uint8_t *p = info + len - KTLS_REC_SEQ_LEN;
+		*seq = 0;
+		for (int i = 0; i < KTLS_REC_SEQ_LEN; i++)
+			*seq = *seq << 8 | p[i];
+	}
+	ktls_memzero(info, sizeof(info)); /* the kernel hands back the key too */
+	return r;
+}
+
+LIBKTLS_API int ktls_conn_key_usage(struct ktls_conn *c, struct ktls_key_usage *usage)
+{
+	struct ktls_key_usage u = { 0 };
+
+	if (!c || !usage)
+		return -EFAULT;
+	if (usage->sz < sizeof(u))
+		return -EINVAL;
+	u.sz = usage->sz;
+	int r = live_seq(c, KTLS_DIR_TX, &u.tx_records);
+	if (r == 0)
+		r = live_seq(c, KTLS_DIR_RX, &u.rx_records);
+	if (r < 0)
+		return r;
+	u.record_limit = record_limit(c->suite);
+	u.tx_generation = c->tx_generation;
+	u.rx_generation = c->rx_generation;
+	memcpy(usage, &u, sizeof(u));
+	return 0;
+}
+
+LIBKTLS_API int ktls_conn_check_limits(struct ktls_conn *c)
+{
+	struct ktls_key_usage u = { .sz = sizeof(u) };
+
+	if (!c)
+		return -EFAULT;
+	if (c->suite->version != KTLS_TLS_1_3 || c->auto_update_records == UINT64_MAX)
+		return 0;
+	int r = ktls_conn_key_usage(c, &u);
+	if (r < 0)
+		return r;
+	if (u.tx_records < c->auto_update_records)
+		return 0;
+	r = ktls_conn_update_keys(c, 0);
+	return r < 0 ? r : 1;
+}
+
+LIBKTLS_API int ktls_confidentiality_limit(uint16_t suite, uint64_t *records)
+{
+	if (!records)
+		return -EFAULT;
+	const struct ktls_suite *s = ktls_suite_find(suite);
+	if (!s)
+		return -EPROTONOSUPPORT;
+	*records = record_limit(s);
+	return 0;
+}
+
+static int opts_valid(const struct ktls_conn_opts *o)
+{
+	if (!o)
+		return 1;
+	if (o->sz < offsetof(struct ktls_conn_opts, auto_update_records) + sizeof(o->auto_update_records))
+		return 0;
+	for (size_t i = sizeof(*o); i < o->sz; i++)
+		if (((const uint8_t *)o)[i])
+			return 0;
+	return 1;
+}
+
+int ktls_conn_open_sys(const struct ktls_sys *sys, int fd, uint16_t suite, const struct ktls_secrets *tx,
+		       uint64_t tx_seq, const struct ktls_secrets *rx, uint64_t rx_seq,
+		       const struct ktls_conn_opts *opts, struct ktls_conn **out)
+{
+	if (!tx || !rx || !out)
+		return -EFAULT;
+	const struct ktls_suite *s = ktls_suite_find(suite);
+	if (!s)
+		return -EPROTONOSUPPORT;
+	if (!opts_valid(opts))
+		return -EINVAL;
+	size_t hash_len = ktls_hash_len(s->hash);
+	if (s->version == KTLS_TLS_1_3 &&
+	    (!tx->secret || !rx->secret || tx->secret_len != hash_len || rx->secret_len != hash_len))
+		return -EINVAL;
+
+	struct ktls_conn *c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->sys = *sys;
+	c->fd = fd;
+	c->suite = s;
+	c->can_rekey = -1;
+	c->reader = ktls_reader_new(s->version, opts ? opts->max_handshake_len : 0);
+	c->max_peer_updates = opts && opts->max_peer_updates ? opts->max_peer_updates : DEFAULT_MAX_PEER_UPDATES;
+	c->window_ms = opts && opts->peer_update_window_ms ? opts->peer_update_window_ms
+							   : DEFAULT_PEER_UPDATE_WINDOW_MS;
+	c->auto_update_records = opts && opts->auto_update_records ? opts->auto_update_records
+								   : record_limit(s) / 2;
+	if (s->version == KTLS_TLS_1_3) {
+		c->secret_len = hash_len;
+		memcpy(c->tx_secret, tx->secret, hash_len);
+		memcpy(c->rx_secret, rx->secret, hash_len);
+	}
+
+	int r = c->reader ? 0 : -errno;
+	if (r == 0)
+		r = install(c, KTLS_DIR_TX, tx, tx_seq);
+	if (r == 0)
+		r = install(c, KTLS_DIR_RX, rx, rx_seq);
+	if (r < 0) {
+		ktls_conn_free(c);
+		return r;
+	}
+	*out = c;
+	return 0;
+}
+
+LIBKTLS_API int ktls_conn_open(int fd, uint16_t suite, const struct ktls_secrets *tx, uint64_t tx_seq,
+			       const struct ktls_secrets *rx, uint64_t rx_seq, const struct ktls_conn_opts *opts,
+			       struct ktls_conn **conn)
+{
+	return ktls_conn_open_sys(&ktls_sys_kernel, fd, suite, tx, tx_seq, rx, rx_seq, opts, conn);
+}
+
+LIBKTLS_API void ktls_conn_free(struct ktls_conn *c)
+{
+	if (!c)
+		return;
+	ktls_reader_free(c->reader);
+	ktls_memzero(c, sizeof(*c));
+	free(c);
+}
