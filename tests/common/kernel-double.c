@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <linux/tls.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "kernel-double.h"
+
+#define QUEUE_MAX 4096
+
+struct key_state {
+	int set;
+	uint16_t version, cipher;
+	uint8_t key[32], nonce[12];
+	uint64_t seq;
+};
+
+struct record {
+	uint8_t type;
+	struct key_state sent_under;
+	size_t len, off;
+	uint8_t data[KTLS_RECORD_MAX];
+};
+
+struct end {
+	struct key_state tx, rx;
+	int paused, dead;
+	struct record *queue[QUEUE_MAX];
+	size_t head, tail;
+	int fail_next[3];
+	unsigned sets[3];
+};
+
+struct kernel_double {
+	int rekey;
+	struct end end[2];
+};
+
+struct kernel_double *kernel_double_new(int rekey_supported)
+{
+	struct kernel_double *d = calloc(1, sizeof(*d));
+
+	if (d)
+		d->rekey = rekey_supported;
+	return d;
+}
+
+void kernel_double_free(struct kernel_double *d)
+{
+	for (int e = 0; d && e < 2; e++)
+		for (size_t i = d->end[e].head; i < d->end[e].tail; i++)
+			free(d->end[e].queue[i % QUEUE_MAX]);
+	free(d);
+}
+
+void kernel_double_fail_next_set(struct kernel_double *d, int fd, int dir, int err)
+{
+	d->end[fd].fail_next[dir] = err;
+}
+
+size_t kernel_double_queued(struct kernel_double *d, int fd)
+{
+	return d->end[fd].tail - d->end[fd].head;
+}
+
+unsigned kernel_double_sets(struct kernel_double *d, int fd, int dir)
+{
+	return d->end[fd].sets[dir];
+}
+
+static int same_key(const struct key_state *a, const struct key_state *b)
+{
+	return a->version == b->version && a->cipher == b->cipher && a->seq == b->seq &&
+	       memcmp(a->key, b->key, sizeof(a->key)) == 0 && memcmp(a->nonce, b->nonce, sizeof(a->nonce)) == 0;
+}
+
+static ssize_t dbl_send(void *ctx, int fd, uint8_t type, const void *buf, size_t len, int flags)
+{
+	struct kernel_double *d = ctx;
+	struct end *me = &d->end[fd], *peer = &d->end[1 - fd];
+	size_t sent = 0;
+
+	if (!me->tx.set)
+		return -EINVAL;
+	if (type != KTLS_RECORD_APPLICATION_DATA && (flags & MSG_MORE))
+		return -EINVAL;
+	do {
+		size_t n = len - sent < KTLS_RECORD_MAX ? len - sent : KTLS_RECORD_MAX;
+		if (peer->tail - peer->head == QUEUE_MAX)
+			return sent ? (ssize_t)sent : -EAGAIN;
+		struct record *r = calloc(1, sizeof(*r));
+		if (!r)
+			return -ENOMEM;
+		r->type = type;
+		r->sent_under = me->tx;
+		r->len = n;
+		memcpy(r->data, (const uint8_t *)buf + sent, n);
+		peer->queue[peer->tail++ % QUEUE_MAX] = r;
+		me->tx.seq++;
+		sent += n;
+	} while (sent < len);
+	return (ssize_t)sent;
+}
+
+static ssize_t dbl_recv(void *ctx, int fd, void *buf, size_t len, uint8_t *type, int flags)
+{
+	struct kernel_double *d = ctx;
+	struct end *me = &d->end[fd];
+	size_t got = 0;
+
+	if (me->dead)
+		return -EBADMSG;
+	if (me->paused)
+		return -EKEYEXPIRED;
+	while (got < len && me->head < me->tail) {
+		struct record *r = me->queue[me->head % QUEUE_MAX];
+		if (r->off == 0 && !same_key(&r->sent_under, &me->rx)) {
+			if (got)
+				break;
+			me->dead = 1;
+			return -EBADMSG;
+		}
+		if (got && (r->type != *type || r->type != KTLS_RECORD_APPLICATION_DATA))
+			break; /* never mix types; only data records merge */
+		*type = r->type;
+		size_t n = r->len - r->off < len - got ? r->len - r->off : len - got;
+		memcpy((uint8_t *)buf + got, r->data + r->off, n);
+		got += n;
+		if (flags & MSG_PEEK)
+			break;
+		r->off += n;
+		if (r->off < r->len)
+			break;
+		me->head++;
+		me->rx.seq++;
+		int key_update = r->type == KTLS_RECORD_HANDSHAKE && r->data[0] == KTLS_HANDSHAKE_KEY_UPDATE;
+		free(r);
+		if (key_update && d->rekey) {
+			me->paused = 1;
+			break;
+		}
+		if (*type != KTLS_RECORD_APPLICATION_DATA)
+			break;
+	}
+	return got ? (ssize_t)got : -EAGAIN;
+}
+
+static int parse_info(const uint8_t *info, size_t len, struct key_state *k)
+{
+	uint16_t version, cipher;
+	size_t key_len, iv_len, salt_len;
+
+	memcpy(&version, info, 2);
+	memcpy(&cipher, info + 2, 2);
+	switch (cipher) {
+	case TLS_CIPHER_AES_GCM_128: case TLS_CIPHER_AES_CCM_128: case TLS_CIPHER_SM4_GCM:
+	case TLS_CIPHER_SM4_CCM: case TLS_CIPHER_ARIA_GCM_128:
+		key_len = 16, iv_len = 8, salt_len = 4;
+		break;
+	case TLS_CIPHER_AES_GCM_256: case TLS_CIPHER_ARIA_GCM_256:
+		key_len = 32, iv_len = 8, salt_len = 4;
+		break;
+	case TLS_CIPHER_CHACHA20_POLY1305:
+		key_len = 32, iv_len = 12, salt_len = 0;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if ((version != TLS_1_2_VERSION && version != TLS_1_3_VERSION) || len != 4 + iv_len + key_len + salt_len + 8)
+		return -EINVAL;
+	memset(k, 0, sizeof(*k));
+	k->set = 1, k->version = version, k->cipher = cipher;
+	memcpy(k->key, info + 4 + iv_len, key_len);
+	memcpy(k->nonce, info + 4 + iv_len + key_len, salt_len);
+	memcpy(k->nonce + salt_len, info + 4, iv_len);
+	for (int i = 0; i < 8; i++)
+		k->seq = k->seq << 8 | info[4 + iv_len + key_len + salt_len + i];
+	return 0;
+}
+
+static int dbl_set(void *ctx, int fd, int dir, const void *info, size_t len)
+{
+	struct kernel_double *d = ctx;
+	struct end *me = &d->end[fd];
+	struct key_state k, *cur = dir == TLS_TX ? &me->tx : &me->rx, *other = dir == TLS_TX ? &me->rx : &me->tx;
+
+	if (me->fail_next[dir]) {
+		int err = me->fail_next[dir];
+		me->fail_next[dir] = 0;
+		return -err;
+	}
+	int r = parse_info(info, len, &k);
+	if (r < 0)
+		return r;
+	if (cur->set && (!d->rekey || cur->version == TLS_1_2_VERSION))
+		return -EBUSY;
+	if ((cur->set && (cur->version != k.version || cur->cipher != k.cipher)) ||
+	    (other->set && (other->version != k.version || other->cipher != k.cipher)))
+		return -EINVAL;
+	*cur = k;
+	if (dir == TLS_RX)
+		me->paused = 0;
+	me->sets[dir]++;
+	return 0;
+}
+
+static int dbl_get(void *ctx, int fd, int dir, void *info, size_t len)
+{
+	struct kernel_double *d = ctx;
+	const struct key_state *k = dir == TLS_TX ? &d->end[fd].tx : &d->end[fd].rx;
+
+	if (!k->set)
+		return -EBUSY;
+	/* only rec_seq matters to libktls: the last 8 bytes */
+	memset(info, 0, len);
+	memcpy(info, &k->version, 2);
+	memcpy((uint8_t *)info + 2, &k->cipher, 2);
+	for (int i = 0; i < 8; i++)
+		((uint8_t *)info)[len - 1 - i] = (uint8_t)(k->seq >> (8 * i));
+	return 0;
+}
+
+static int dbl_can_rekey(void *ctx)
+{
+	return ((struct kernel_double *)ctx)->rekey;
+}
+
+struct ktls_sys kernel_double_sys(struct kernel_double *d)
+{
+	return (struct ktls_sys){
+		.recv_record = dbl_recv,
+		.send_record = dbl_send,
+		.set_crypto = dbl_set,
+		.get_crypto = dbl_get,
+		.can_rekey = dbl_can_rekey,
+		.ctx = d,
+	};
+}

@@ -1,0 +1,465 @@
+/* SPDX-License-Identifier: MIT */
+/* TLS 1.3 KeyUpdate through two ktls_conn objects over a double of the kernel (see
+ * common/kernel-double.h): peer-initiated and self-initiated updates, update_requested answered in
+ * RFC 8446 §4.6.3 order, many generations interleaved with data both ways, kernels that cannot
+ * rekey, TLS 1.2, storms, key-usage limits, failed installs retried, malformed messages. */
+#include <errno.h>
+#include <linux/tls.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <ktls.h>
+
+#include "../common/kernel-double.h"
+#include "../common/net.h"
+
+struct pair {
+	struct kernel_double *d;
+	struct ktls_sys sys;
+	struct ktls_conn *c[2];
+	uint64_t sent[2], received[2]; /* data offsets per sending end */
+};
+
+static void pair_open(struct pair *p, uint16_t suite, int rekey, const struct ktls_conn_opts *opts)
+{
+	static uint8_t s1[48], s2[48], k1[32], k2[32], iv1[12], iv2[12];
+	struct ktls_suite_info si = { .sz = sizeof(si) };
+	struct ktls_secrets x, y;
+
+	memset(p, 0, sizeof(*p));
+	assert_int_equal(ktls_suite_info(suite, &si), 0);
+	pattern_fill(1, 0, s1, 48), pattern_fill(2, 0, s2, 48), pattern_fill(3, 0, k1, 32);
+	pattern_fill(4, 0, k2, 32), pattern_fill(5, 0, iv1, 12), pattern_fill(6, 0, iv2, 12);
+	if (si.tls_version == KTLS_TLS_1_3) {
+		x = (struct ktls_secrets){ .secret = s1, .secret_len = si.hash_len };
+		y = (struct ktls_secrets){ .secret = s2, .secret_len = si.hash_len };
+	} else {
+		x = (struct ktls_secrets){ .key = k1, .key_len = si.key_len, .iv = iv1, .iv_len = si.iv_len };
+		y = (struct ktls_secrets){ .key = k2, .key_len = si.key_len, .iv = iv2, .iv_len = si.iv_len };
+	}
+	p->d = kernel_double_new(rekey);
+	p->sys = kernel_double_sys(p->d);
+	assert_int_equal(ktls_conn_open_sys(&p->sys, 0, suite, &x, 0, &y, 0, opts, &p->c[0]), 0);
+	assert_int_equal(ktls_conn_open_sys(&p->sys, 1, suite, &y, 0, &x, 0, opts, &p->c[1]), 0);
+}
+
+static void pair_close(struct pair *p)
+{
+	ktls_conn_free(p->c[0]);
+	ktls_conn_free(p->c[1]);
+	kernel_double_free(p->d);
+}
+
+/* The application writes data on end `from` (as it would with write()). */
+static void send_data(struct pair *p, int from, size_t len)
+{
+	static uint8_t buf[70000];
+
+	assert_true(len <= sizeof(buf));
+	pattern_fill((uint64_t)from + 10, p->sent[from], buf, len);
+	assert_int_equal(p->sys.send_record(p->sys.ctx, from, KTLS_RECORD_APPLICATION_DATA, buf, len, 0), (ssize_t)len);
+	p->sent[from] += len;
+}
+
+/* Read everything queued for end `to`, checking it is the other end's data, in order. */
+static void receive_all(struct pair *p, int to, size_t bufsize)
+{
+	uint8_t buf[70000];
+	int from = 1 - to;
+
+	assert_true(bufsize <= sizeof(buf));
+	for (;;) {
+		ssize_t n = ktls_conn_read(p->c[to], buf, bufsize, 0);
+		if (n == -EAGAIN)
+			break;
+		if (n <= 0)
+			fail_msg("ktls_conn_read on end %d: %s", to, ktls_strerror((int)n));
+		assert_int_equal(pattern_check((uint64_t)from + 10, p->received[to], buf, (size_t)n), (size_t)n);
+		p->received[to] += (size_t)n;
+	}
+	assert_int_equal(p->received[to], p->sent[from]);
+}
+
+static void expect_generations(struct pair *p, int end, uint32_t tx, uint32_t rx)
+{
+	struct ktls_key_usage u = { .sz = sizeof(u) };
+
+	assert_int_equal(ktls_conn_key_usage(p->c[end], &u), 0);
+	assert_int_equal(u.tx_generation, tx);
+	assert_int_equal(u.rx_generation, rx);
+}
+
+static void test_self_initiated_update(void **state)
+{
+	struct pair p;
+
+	(void)state;
+	pair_open(&p, 0x1301, 1, NULL);
+	send_data(&p, 0, 1000);
+	assert_int_equal(ktls_conn_update_keys(p.c[0], 0), 0);
+	send_data(&p, 0, 2000);
+	receive_all(&p, 1, 65536);
+	expect_generations(&p, 0, 1, 0);
+	expect_generations(&p, 1, 0, 1);
+	/* not requested: the peer did not update its TX key */
+	assert_int_equal(kernel_double_sets(p.d, 1, TLS_TX), 1);
+	assert_int_equal(kernel_double_sets(p.d, 1, TLS_RX), 2);
+	send_data(&p, 1, 500);
+	receive_all(&p, 0, 65536);
+	pair_close(&p);
+}
+
+static void test_update_requested_is_answered(void **state)
+{
+	struct pair p;
+
+	(void)state;
+	pair_open(&p, 0x1302, 1, NULL);
+	assert_int_equal(ktls_conn_update_keys(p.c[0], 1), 0);
+	send_data(&p, 0, 3000);
+	receive_all(&p, 1, 65536);   /* new RX key, then our KeyUpdate and new TX key */
+	expect_generations(&p, 1, 1, 1);
+	send_data(&p, 1, 4000);      /* sent under the new key, after the KeyUpdate */
+	receive_all(&p, 0, 65536);
+	expect_generations(&p, 0, 1, 1);
+	/* the answer was update_not_requested: no ping-pong */
+	assert_int_equal(kernel_double_queued(p.d, 1), 0);
+	assert_int_equal(kernel_double_sets(p.d, 0, TLS_TX), 2);
+	pair_close(&p);
+}
+
+/* Every update_requested is answered before our next data. (The kernel pauses after each
+ * KeyUpdate, so each is seen, and answered, on its own.) */
+static void test_each_request_answered_before_data(void **state)
+{
+	struct pair p;
+	const struct ktls_conn_opts o = { .sz = sizeof(o), .max_peer_updates = 100 };
+
+	(void)state;
+	pair_open(&p, 0x1303, 1, &o);
+	assert_int_equal(ktls_conn_update_keys(p.c[0], 1), 0);
+	assert_int_equal(ktls_conn_update_keys(p.c[0], 1), 0);
+	assert_int_equal(ktls_conn_update_keys(p.c[0], 1), 0);
+	send_data(&p, 0, 100);
+	receive_all(&p, 1, 65536);
+	expect_generations(&p, 1, 3, 3);
+	send_data(&p, 1, 100);
+	receive_all(&p, 0, 65536);
+	expect_generations(&p, 0, 3, 3);
+	pair_close(&p);
+}
+
+static void test_many_generations_interleaved(void **state)
+{
+	static const uint16_t suites[] = { 0x1301, 0x1302, 0x1303, 0x1304, 0x00C6, 0x00C7 };
+	const struct ktls_conn_opts o = { .sz = sizeof(o), .max_peer_updates = 1000 };
+
+	(void)state;
+	for (size_t s = 0; s < sizeof(suites) / sizeof(suites[0]); s++) {
+		struct pair p;
+		uint32_t updates[2] = { 0, 0 };
+		uint64_t x = 12345 + s;
+
+		pair_open(&p, suites[s], 1, &o);
+		for (int i = 0; i < 200; i++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			int end = (int)(x & 1);
+			switch ((x >> 1) % 5) {
+			case 0:
+				assert_int_equal(ktls_conn_update_keys(p.c[end], (int)((x >> 8) & 1)), 0);
+				break;
+			case 1:
+				receive_all(&p, end, 1 + (size_t)((x >> 9) % 40000));
+				break;
+			default:
+				send_data(&p, end, 1 + (size_t)((x >> 9) % 40000));
+			}
+		}
+		receive_all(&p, 0, 65536);
+		receive_all(&p, 1, 65536);
+		receive_all(&p, 0, 65536);
+		for (int e = 0; e < 2; e++) {
+			struct ktls_key_usage u = { .sz = sizeof(u) };
+			assert_int_equal(ktls_conn_key_usage(p.c[e], &u), 0);
+			updates[e] = u.tx_generation;
+		}
+		/* every TX generation of one end is an RX generation of the other */
+		expect_generations(&p, 0, updates[0], updates[1]);
+		expect_generations(&p, 1, updates[1], updates[0]);
+		assert_true(updates[0] + updates[1] > 20);
+		pair_close(&p);
+	}
+}
+
+static void test_kernel_without_rekey(void **state)
+{
+	struct pair p;
+	uint8_t buf[100];
+
+	(void)state;
+	pair_open(&p, 0x1301, 0, NULL);
+	/* initiating: refused before anything is sent, data keeps flowing */
+	assert_int_equal(ktls_conn_update_keys(p.c[0], 0), -EBUSY);
+	assert_int_equal(ktls_conn_update_keys(p.c[0], 1), -EBUSY);
+	assert_int_equal(kernel_double_queued(p.d, 1), 0);
+	send_data(&p, 0, 5000);
+	send_data(&p, 1, 6000);
+	receive_all(&p, 1, 65536);
+	receive_all(&p, 0, 65536);
+	assert_int_equal(ktls_conn_check_limits(p.c[0]), 0);
+
+	/* the peer updates anyway: reported at the KeyUpdate, before the data that follows it */
+	const uint8_t ku[] = { KTLS_HANDSHAKE_KEY_UPDATE, 0, 0, 1, 0 };
+	assert_int_equal(p.sys.send_record(p.sys.ctx, 0, KTLS_RECORD_HANDSHAKE, ku, sizeof(ku), 0), 5);
+	send_data(&p, 0, 10);
+	assert_int_equal(ktls_conn_read(p.c[1], buf, sizeof(buf), 0), -EKEYEXPIRED);
+	assert_int_equal(ktls_conn_read(p.c[1], buf, sizeof(buf), 0), -EKEYEXPIRED);
+	assert_non_null(strstr(ktls_strerror(-EKEYEXPIRED), "6.14"));
+	pair_close(&p);
+}
+
+static void test_tls12_has_no_key_update(void **state)
+{
+	struct pair p;
+	struct ktls_key_usage u = { .sz = sizeof(u) };
+
+	(void)state;
+	pair_open(&p, 0xC02F, 1, NULL);
+	assert_int_equal(ktls_conn_update_keys(p.c[0], 0), -EOPNOTSUPP);
+	assert_int_equal(ktls_conn_check_limits(p.c[0]), 0);
+	send_data(&p, 0, 40000); /* 3 records */
+	receive_all(&p, 1, 65536);
+	assert_int_equal(ktls_conn_key_usage(p.c[0], &u), 0);
+	assert_int_equal(u.tx_records, 3);
+	assert_int_equal(ktls_conn_key_usage(p.c[1], &u), 0);
+	assert_int_equal(u.rx_records, 3);
+	pair_close(&p);
+
+	/* a TLS 1.3 connection needs traffic secrets, not keys */
+	uint8_t key[16] = { 0 }, iv[12] = { 0 };
+	struct ktls_secrets k = { .key = key, .key_len = 16, .iv = iv, .iv_len = 12 };
+	struct ktls_conn *c = NULL;
+	struct kernel_double *d = kernel_double_new(1);
+	struct ktls_sys sys = kernel_double_sys(d);
+	assert_int_equal(ktls_conn_open_sys(&sys, 0, 0x1301, &k, 0, &k, 0, NULL, &c), -EINVAL);
+	assert_null(c);
+	kernel_double_free(d);
+}
+
+/* The double itself behaves as the kernel documents. */
+static void test_double_is_faithful(void **state)
+{
+	uint8_t info12[40], info13[40], chacha13[56], buf[16], type;
+	static const uint8_t secret[32];
+	const struct ktls_secrets s = { .secret = secret, .secret_len = 32 };
+	uint8_t key[16] = { 0 }, salt[4] = { 0 };
+	const struct ktls_secrets k12 = { .key = key, .key_len = 16, .iv = salt, .iv_len = 4 };
+
+	(void)state;
+	assert_int_equal(ktls_crypto_info(0xC02F, &k12, 1, info12, sizeof(info12)), 40);
+	assert_int_equal(ktls_crypto_info(0x1301, &s, 0, info13, sizeof(info13)), 40);
+	assert_int_equal(ktls_crypto_info(0x1303, &s, 0, chacha13, sizeof(chacha13)), 56);
+
+	struct kernel_double *d = kernel_double_new(1);
+	struct ktls_sys sys = kernel_double_sys(d);
+	assert_int_equal(sys.set_crypto(d, 0, TLS_TX, info12, 40), 0);
+	assert_int_equal(sys.set_crypto(d, 0, TLS_TX, info12, 40), -EBUSY); /* TLS 1.2 */
+	assert_int_equal(sys.set_crypto(d, 0, TLS_RX, info13, 40), -EINVAL); /* one version both ways */
+	kernel_double_free(d);
+
+	d = kernel_double_new(1);
+	sys = kernel_double_sys(d);
+	assert_int_equal(sys.set_crypto(d, 1, TLS_TX, info13, 40), 0);
+	assert_int_equal(sys.set_crypto(d, 1, TLS_TX, info13, 40), 0);     /* 1.3 rekey */
+	assert_int_equal(sys.set_crypto(d, 1, TLS_TX, chacha13, 56), -EINVAL);
+	assert_int_equal(sys.set_crypto(d, 1, TLS_RX, chacha13, 56), -EINVAL);
+	assert_int_equal(sys.set_crypto(d, 0, TLS_RX, info13, 40), 0);
+	/* a KeyUpdate pauses RX after it is read; TX does not pause */
+	const uint8_t ku[] = { 24, 0, 0, 1, 0 };
+	assert_int_equal(sys.send_record(d, 1, KTLS_RECORD_HANDSHAKE, ku, 5, 0), 5);
+	assert_int_equal(sys.send_record(d, 1, KTLS_RECORD_APPLICATION_DATA, "x", 1, 0), 1);
+	assert_int_equal(sys.recv_record(d, 0, buf, sizeof(buf), &type, 0), 5);
+	assert_int_equal(type, KTLS_RECORD_HANDSHAKE);
+	assert_int_equal(sys.recv_record(d, 0, buf, sizeof(buf), &type, 0), -EKEYEXPIRED);
+	assert_int_equal(sys.send_record(d, 0, KTLS_RECORD_APPLICATION_DATA, "y", 1, 0), 1);
+	/* the old key installed again: the record was sent under another one */
+	assert_int_equal(sys.set_crypto(d, 0, TLS_RX, info13, 40), 0);
+	assert_int_equal(sys.recv_record(d, 0, buf, sizeof(buf), &type, 0), -EBADMSG);
+	assert_int_equal(sys.recv_record(d, 0, buf, sizeof(buf), &type, 0), -EBADMSG);
+	kernel_double_free(d);
+
+	/* without rekey support, the KeyUpdate does not pause anything */
+	d = kernel_double_new(0);
+	sys = kernel_double_sys(d);
+	assert_int_equal(sys.set_crypto(d, 0, TLS_TX, info13, 40), 0);
+	assert_int_equal(sys.set_crypto(d, 0, TLS_TX, info13, 40), -EBUSY);
+	assert_int_equal(sys.set_crypto(d, 1, TLS_RX, info13, 40), 0);
+	assert_int_equal(sys.send_record(d, 0, KTLS_RECORD_HANDSHAKE, ku, 5, 0), 5);
+	assert_int_equal(sys.send_record(d, 0, KTLS_RECORD_APPLICATION_DATA, "z", 1, 0), 1);
+	assert_int_equal(sys.recv_record(d, 1, buf, sizeof(buf), &type, 0), 5);
+	assert_int_equal(sys.recv_record(d, 1, buf, sizeof(buf), &type, 0), 1);
+	kernel_double_free(d);
+}
+
+static void test_key_update_storm_is_bounded(void **state)
+{
+	struct pair p;
+	const struct ktls_conn_opts o = { .sz = sizeof(o), .max_peer_updates = 5, .peer_update_window_ms = 60000 };
+	uint8_t buf[64];
+
+	(void)state;
+	pair_open(&p, 0x1301, 1, &o);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(ktls_conn_update_keys(p.c[0], 0), 0);
+	send_data(&p, 0, 10);
+	receive_all(&p, 1, sizeof(buf));
+	assert_int_equal(ktls_conn_update_keys(p.c[0], 0), 0);
+	send_data(&p, 0, 10);
+	assert_int_equal(ktls_conn_read(p.c[1], buf, sizeof(buf), 0), -EXFULL);
+	assert_int_equal(ktls_conn_read(p.c[1], buf, sizeof(buf), 0), -EXFULL);
+	pair_close(&p);
+}
+
+static void test_key_usage_and_automatic_update(void **state)
+{
+	struct pair p;
+	const struct ktls_conn_opts o = { .sz = sizeof(o), .auto_update_records = 10 };
+	struct ktls_key_usage u = { .sz = sizeof(u) };
+	uint64_t limit;
+
+	(void)state;
+	pair_open(&p, 0x1301, 1, &o);
+	for (int i = 0; i < 9; i++)
+		send_data(&p, 0, 100);
+	assert_int_equal(ktls_conn_check_limits(p.c[0]), 0);
+	send_data(&p, 0, 100);
+	assert_int_equal(ktls_conn_check_limits(p.c[0]), 1);
+	assert_int_equal(ktls_conn_key_usage(p.c[0], &u), 0);
+	assert_int_equal(u.tx_records, 0);
+	assert_int_equal(u.tx_generation, 1);
+	assert_int_equal(u.record_limit, 23726566);
+	send_data(&p, 0, 100);
+	receive_all(&p, 1, 65536);
+	assert_int_equal(ktls_conn_key_usage(p.c[1], &u), 0);
+	assert_int_equal(u.rx_records, 1); /* one record under the new key */
+	assert_int_equal(u.rx_generation, 1);
+	u.sz = 8;
+	assert_int_equal(ktls_conn_key_usage(p.c[1], &u), -EINVAL);
+	pair_close(&p);
+
+	/* defaults: half the confidentiality limit */
+	pair_open(&p, 0x1301, 1, NULL);
+	for (int i = 0; i < 20; i++)
+		send_data(&p, 0, 10);
+	assert_int_equal(ktls_conn_check_limits(p.c[0]), 0);
+	pair_close(&p);
+
+	assert_int_equal(ktls_confidentiality_limit(0x1303, &limit), 0);
+	assert_int_equal(limit, UINT64_C(1) << 62);
+	assert_int_equal(ktls_confidentiality_limit(0x1304, &limit), 0);
+	assert_int_equal(limit, 11863283);
+	assert_int_equal(ktls_confidentiality_limit(0xC051, &limit), 0); /* ARIA-256-GCM */
+	assert_int_equal(limit, 23726566);
+	assert_int_equal(ktls_confidentiality_limit(0x1305, &limit), -EPROTONOSUPPORT);
+	assert_int_equal(ktls_confidentiality_limit(0x1301, NULL), -EFAULT);
+}
+
+static void test_failed_installs_are_retried(void **state)
+{
+	struct pair p;
+	uint8_t buf[64];
+
+	(void)state;
+	pair_open(&p, 0x1301, 1, NULL);
+	/* TX: the KeyUpdate went out, the key did not go in; the retry does not send another */
+	kernel_double_fail_next_set(p.d, 0, TLS_TX, ENOMEM);
+	assert_int_equal(ktls_conn_update_keys(p.c[0], 0), -ENOMEM);
+	assert_int_equal(kernel_double_queued(p.d, 1), 1);
+	assert_int_equal(ktls_conn_update_keys(p.c[0], 0), 0);
+	assert_int_equal(kernel_double_queued(p.d, 1), 1);
+	send_data(&p, 0, 50);
+	/* RX: the new key could not be installed; reading again installs it, nothing lost */
+	kernel_double_fail_next_set(p.d, 1, TLS_RX, ENOMEM);
+	assert_int_equal(ktls_conn_read(p.c[1], buf, sizeof(buf), 0), -ENOMEM);
+	receive_all(&p, 1, sizeof(buf));
+	expect_generations(&p, 1, 0, 1);
+	pair_close(&p);
+}
+
+static void test_malformed_or_misplaced_key_update(void **state)
+{
+	struct pair p;
+	struct ktls_alert a;
+	uint8_t buf[64];
+
+	(void)state;
+	pair_open(&p, 0x1301, 1, NULL);
+	const uint8_t bad[] = { KTLS_HANDSHAKE_KEY_UPDATE, 0, 0, 1, 2 };
+	assert_int_equal(p.sys.send_record(p.sys.ctx, 0, KTLS_RECORD_HANDSHAKE, bad, sizeof(bad), 0), 5);
+	assert_int_equal(ktls_conn_read(p.c[1], buf, sizeof(buf), 0), -EPROTO);
+	assert_int_equal(ktls_reader_alert_to_send(ktls_conn_reader(p.c[1]), &a), 1);
+	assert_int_equal(a.description, KTLS_ALERT_ILLEGAL_PARAMETER);
+	pair_close(&p);
+
+	/* a KeyUpdate must end its record */
+	pair_open(&p, 0x1301, 1, NULL);
+	const uint8_t two[] = { 24, 0, 0, 1, 0, 4, 0, 0, 1, 0 };
+	assert_int_equal(p.sys.send_record(p.sys.ctx, 0, KTLS_RECORD_HANDSHAKE, two, sizeof(two), 0), 10);
+	assert_int_equal(ktls_conn_read(p.c[1], buf, sizeof(buf), 0), -EPROTO);
+	assert_int_equal(ktls_reader_alert_to_send(ktls_conn_reader(p.c[1]), &a), 1);
+	assert_int_equal(a.description, KTLS_ALERT_UNEXPECTED_MESSAGE);
+	pair_close(&p);
+}
+
+/* Tickets before and after a KeyUpdate reach the application in order; the KeyUpdate does not. */
+static void test_tickets_around_key_updates(void **state)
+{
+	struct pair p;
+	uint8_t buf[64], type;
+	const uint8_t *body;
+	size_t len;
+	const uint8_t nst[] = { 4, 0, 0, 9, 0, 0, 0, 1, 0, 0, 0, 2, 0 };
+
+	(void)state;
+	pair_open(&p, 0x1301, 1, NULL);
+	assert_int_equal(p.sys.send_record(p.sys.ctx, 0, KTLS_RECORD_HANDSHAKE, nst, sizeof(nst), 0), 13);
+	assert_int_equal(ktls_conn_update_keys(p.c[0], 1), 0);
+	assert_int_equal(p.sys.send_record(p.sys.ctx, 0, KTLS_RECORD_HANDSHAKE, nst, sizeof(nst), 0), 13);
+	send_data(&p, 0, 20);
+	assert_int_equal(ktls_conn_read(p.c[1], buf, sizeof(buf), 0), -ENOMSG);
+	assert_int_equal(ktls_conn_next_message(p.c[1], &type, &body, &len), 1);
+	assert_int_equal(type, KTLS_HANDSHAKE_NEW_SESSION_TICKET);
+	assert_int_equal(ktls_conn_next_message(p.c[1], &type, &body, &len), 0);
+	assert_int_equal(ktls_conn_read(p.c[1], buf, sizeof(buf), 0), -ENOMSG);
+	expect_generations(&p, 1, 1, 1); /* the update in between was handled */
+	assert_int_equal(ktls_conn_next_message(p.c[1], &type, &body, &len), 1);
+	assert_int_equal(type, KTLS_HANDSHAKE_NEW_SESSION_TICKET);
+	receive_all(&p, 1, sizeof(buf));
+	receive_all(&p, 0, sizeof(buf)); /* the answer KeyUpdate, handled by end 0 */
+	expect_generations(&p, 0, 1, 1);
+	pair_close(&p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_self_initiated_update),
+		cmocka_unit_test(test_update_requested_is_answered),
+		cmocka_unit_test(test_each_request_answered_before_data),
+		cmocka_unit_test(test_many_generations_interleaved),
+		cmocka_unit_test(test_kernel_without_rekey),
+		cmocka_unit_test(test_tls12_has_no_key_update),
+		cmocka_unit_test(test_double_is_faithful),
+		cmocka_unit_test(test_key_update_storm_is_bounded),
+		cmocka_unit_test(test_key_usage_and_automatic_update),
+		cmocka_unit_test(test_failed_installs_are_retried),
+		cmocka_unit_test(test_malformed_or_misplaced_key_update),
+		cmocka_unit_test(test_tickets_around_key_updates),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
