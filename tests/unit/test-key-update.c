@@ -279,6 +279,7 @@ static void test_double_is_faithful(void **state)
 	assert_int_equal(sys.set_crypto(d, 1, TLS_TX, chacha13, 56), -EINVAL);
 	assert_int_equal(sys.set_crypto(d, 1, TLS_RX, chacha13, 56), -EINVAL);
 	assert_int_equal(sys.set_crypto(d, 0, TLS_RX, info13, 40), 0);
+	assert_int_equal(sys.set_crypto(d, 0, TLS_TX, info13, 40), 0);
 	/* a KeyUpdate pauses RX after it is read; TX does not pause */
 	const uint8_t ku[] = { 24, 0, 0, 1, 0 };
 	assert_int_equal(sys.send_record(d, 1, KTLS_RECORD_HANDSHAKE, ku, 5, 0), 5);
