@@ -24,122 +24,36 @@
 #include <ktls.h>
 
 #include "../common/kernel-suite.h"
-#include "../common/tls-peer.h"
+#include "../common/peer-script.h"
 
 #define VOLUME (1u << 20)
 
-/* ---- an OpenSSL server thread that runs a script ---- */
-
-enum step_kind { SEND_DATA, SEND_TICKET, SHUTDOWN, EXPECT_DATA, EXPECT_CLOSE, EXPECT_FAILURE };
-
-struct step {
-	enum step_kind kind;
-	size_t len;
-};
-
-struct server_job {
-	SSL *ssl;
-	const struct step *steps;
-	uint64_t seed_out, seed_in, out_off, in_off;
-	int ok;
-	int failed_at; /* step that failed, or -1 */
-};
-
-static void *server_script(void *arg)
-{
-	struct server_job *j = arg;
-	uint8_t *buf = malloc(VOLUME);
-
-	j->ok = 1;
-	j->failed_at = -1;
-	for (int i = 0; j->steps[i].kind != (enum step_kind)-1 && j->ok; i++) {
-		const struct step *s = &j->steps[i];
-		size_t n;
-		char c;
-		switch (s->kind) {
-		case SEND_DATA:
-			pattern_fill(j->seed_out, j->out_off, buf, s->len);
-			j->ok = tls_peer_write_all(j->ssl, buf, s->len) == 0;
-			j->out_off += s->len;
-			break;
-		case SEND_TICKET:
-			j->ok = SSL_new_session_ticket(j->ssl) == 1 && SSL_do_handshake(j->ssl) == 1;
-			break;
-		case SHUTDOWN:
-			j->ok = SSL_shutdown(j->ssl) >= 0;
-			break;
-		case EXPECT_DATA:
-			j->ok = tls_peer_read_all(j->ssl, buf, s->len) == 0 &&
-				pattern_check(j->seed_in, j->in_off, buf, s->len) == s->len;
-			j->in_off += s->len;
-			break;
-		case EXPECT_CLOSE:
-			j->ok = SSL_read_ex(j->ssl, &c, 1, &n) == 0 &&
-				SSL_get_error(j->ssl, 0) == SSL_ERROR_ZERO_RETURN;
-			break;
-		case EXPECT_FAILURE:
-			j->ok = SSL_read_ex(j->ssl, &c, 1, &n) == 0 &&
-				SSL_get_error(j->ssl, 0) == SSL_ERROR_SSL;
-			break;
-		}
-		if (!j->ok)
-			j->failed_at = i;
-	}
-	free(buf);
-	return NULL;
-}
-
-#define END { (enum step_kind)-1, 0 }
+#define END { STEP_END, 0 }
 
 struct conn {
-	int fd, peer_fd;
-	SSL *peer;
-	SSL_CTX *cctx, *sctx;
-	uint16_t suite, version;
-	pthread_t thread;
-	struct server_job job;
+	struct handoff h;
+	int fd;
+	uint16_t version;
+	struct peer_job *job;
 };
 
-/* Handshake with libktls as the client, hand off, start the server script. */
+/* Handshake with libktls as the client, hand off, start the peer's script. */
 static void conn_open(struct conn *c, uint16_t suite, int tickets, const struct step *script)
 {
-	struct ktls_suite_info si = { .sz = sizeof(si) };
-	struct tls_side_keys keys;
-	SSL *mine;
-
-	assert_int_equal(ktls_suite_info(suite, &si), 0);
-	memset(c, 0, sizeof(*c));
-	c->suite = suite;
-	c->version = si.tls_version;
-	c->cctx = tls_peer_ctx(0, suite);
-	c->sctx = tls_peer_ctx(1, suite);
-	assert_non_null(c->cctx);
-	assert_non_null(c->sctx);
-	SSL_CTX_clear_options(c->sctx, SSL_OP_NO_TICKET);
-	SSL_CTX_set_num_tickets(c->sctx, (size_t)tickets);
-	assert_int_equal(tcp_pair(&c->fd, &c->peer_fd, 0), 0);
-	assert_int_equal(tls_peer_handshake(c->cctx, c->sctx, c->fd, c->peer_fd, &mine, &c->peer), 0);
-	assert_int_equal(tls_peer_keys(mine, suite, &keys), 0);
-	assert_int_equal(ktls_install(c->fd, KTLS_DIR_TX, suite, &keys.tx, keys.tx_seq), 0);
-	assert_int_equal(ktls_install(c->fd, KTLS_DIR_RX, suite, &keys.rx, keys.rx_seq), 0);
-	OPENSSL_cleanse(&keys, sizeof(keys));
-	tls_peer_free(mine);
-
-	c->job = (struct server_job){ .ssl = c->peer, .steps = script, .seed_out = suite + 100u,
-				      .seed_in = suite + 200u };
-	assert_int_equal(pthread_create(&c->thread, NULL, server_script, &c->job), 0);
+	handoff_open(&c->h, suite, tickets);
+	c->fd = c->h.fd;
+	c->version = c->h.version;
+	c->job = &c->h.job;
+	assert_int_equal(ktls_install(c->fd, KTLS_DIR_TX, suite, &c->h.keys.tx, c->h.keys.tx_seq), 0);
+	assert_int_equal(ktls_install(c->fd, KTLS_DIR_RX, suite, &c->h.keys.rx, c->h.keys.rx_seq), 0);
+	handoff_start(&c->h, script);
 }
 
 static void conn_close(struct conn *c)
 {
-	pthread_join(c->thread, NULL);
-	if (!c->job.ok)
-		fail_msg("the OpenSSL peer failed at step %d of its script", c->job.failed_at);
-	tls_peer_free(c->peer);
-	SSL_CTX_free(c->cctx);
-	SSL_CTX_free(c->sctx);
-	close(c->fd);
-	close(c->peer_fd);
+	int failed = handoff_close(&c->h);
+	if (failed)
+		fail_msg("the OpenSSL peer failed at step %d of its script", failed - 1);
 }
 
 /* Read with ktls_read until the end, verifying data; returns the data offsets at which handshake
@@ -162,7 +76,7 @@ static struct read_result read_to_end(struct conn *c, struct ktls_reader *r, siz
 	for (;;) {
 		ssize_t n = ktls_read(r, c->fd, buf, bufsize, 0);
 		if (n > 0) {
-			assert_int_equal(pattern_check(c->job.seed_out, res.data, buf, (size_t)n), (size_t)n);
+			assert_int_equal(pattern_check(c->job->seed_out, res.data, buf, (size_t)n), (size_t)n);
 			res.data += (size_t)n;
 		} else if (n == -ENOMSG) {
 			uint8_t type;
@@ -280,10 +194,10 @@ static void interleaved(uint16_t suite)
 	struct ktls_reader *r = ktls_reader_new(c.version, 0);
 
 	/* to the peer: data, a user_canceled warning between two writes, more data */
-	pattern_fill(c.job.seed_in, 0, out, 30000);
+	pattern_fill(c.job->seed_in, 0, out, 30000);
 	assert_int_equal(ktls_send_record(c.fd, KTLS_RECORD_APPLICATION_DATA, out, 30000, 0), 30000);
 	assert_int_equal(ktls_send_alert(c.fd, KTLS_ALERT_LEVEL_WARNING, KTLS_ALERT_USER_CANCELED), 0);
-	pattern_fill(c.job.seed_in, 30000, out, 40000);
+	pattern_fill(c.job->seed_in, 30000, out, 40000);
 	assert_int_equal(write_all(c.fd, out, 40000), 0);
 
 	struct read_result res = read_to_end(&c, r, 16384, 0);

@@ -288,7 +288,7 @@ static void test_double_is_faithful(void **state)
 	assert_int_equal(type, KTLS_RECORD_HANDSHAKE);
 	assert_int_equal(sys.recv_record(d, 0, buf, sizeof(buf), &type, 0), -EKEYEXPIRED);
 	assert_int_equal(sys.send_record(d, 0, KTLS_RECORD_APPLICATION_DATA, "y", 1, 0), 1);
-	/* the old key installed again: the record was sent under another one */
+	/* RX state reset to sequence 0 while the sender is at 1: the record fails */
 	assert_int_equal(sys.set_crypto(d, 0, TLS_RX, info13, 40), 0);
 	assert_int_equal(sys.recv_record(d, 0, buf, sizeof(buf), &type, 0), -EBADMSG);
 	assert_int_equal(sys.recv_record(d, 0, buf, sizeof(buf), &type, 0), -EBADMSG);
