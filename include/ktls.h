@@ -595,6 +595,169 @@ LIBKTLS_API LIBKTLS_WUR int ktls_confidentiality_limit(uint16_t suite, uint64_t 
  */
 LIBKTLS_API LIBKTLS_WUR int ktls_kernel_can_rekey(void);
 
+/* ---------------------------------------------------------------------------------------------
+ * What the kernel, a socket and a NIC can do
+ * ------------------------------------------------------------------------------------------- */
+
+/** One kTLS counter of /proc/net/tls_stat. @since 1.0 */
+struct ktls_stat {
+	char name[48];
+	uint64_t value;
+};
+
+/**
+ * Parse the text of /proc/net/tls_stat ("Name value" lines), by name, so that counters added by
+ * newer kernels (the rekey counters of 6.14) appear without a code change. Writes at most
+ * @p capacity counters (@p stats may be NULL when @p capacity is 0); lines that do not parse are
+ * skipped. @return the number of counters in @p text, or -EFAULT. @since 1.0
+ */
+LIBKTLS_API LIBKTLS_WUR ssize_t ktls_stat_parse(const char *text, size_t len, struct ktls_stat *stats,
+						size_t capacity);
+
+/**
+ * Read this network namespace's /proc/net/tls_stat. @return as ktls_stat_parse(), or -ENOENT
+ * when it does not exist (the tls module is not loaded), or another negative errno of reading.
+ * @since 1.0
+ */
+LIBKTLS_API LIBKTLS_WUR ssize_t ktls_stat_read(struct ktls_stat *stats, size_t capacity);
+
+/**
+ * Whether the running kernel installs keys of @p cipher_type (TLS_CIPHER_* of <linux/tls.h>) for
+ * @p tls_version in direction @p dir, probed with dummy keys on a fresh loopback socket (loopback
+ * never offloads: this is software support).
+ * @return 1; -EOPNOTSUPP: the kernel does not know this version/cipher combination;
+ * -ENOPKG: it knows the cipher but lacks its crypto; -ENOENT: no kTLS at all; -EINVAL: a version
+ * or cipher libktls does not know; another negative errno of the loopback sockets. @since 1.0
+ */
+LIBKTLS_API LIBKTLS_WUR int ktls_probe_cipher(uint16_t tls_version, uint16_t cipher_type, enum ktls_dir dir);
+
+/** Kernel features, each 1 (present) or 0 (absent). Set @c sz to sizeof(struct ktls_kernel_caps).
+ * @since 1.0 */
+struct ktls_kernel_caps {
+	size_t sz;
+	/** the tls ULP attaches */
+	int32_t tls;
+	/** TLS 1.3 keys can be installed for TX and for RX (AES-128-GCM) */
+	int32_t tls13_tx, tls13_rx;
+	/** TLS 1.3 keys can be replaced (Linux 6.14) */
+	int32_t rekey;
+	/** TLS_TX_ZEROCOPY_RO: zero-copy sendfile (5.19) */
+	int32_t tx_zerocopy_sendfile;
+	/** TLS_RX_EXPECT_NO_PAD: zero-copy TLS 1.3 receive (6.0) */
+	int32_t rx_expect_no_pad;
+	/** TLS_TX_MAX_PAYLOAD_LEN (6.19) */
+	int32_t tx_max_payload_len;
+};
+
+/**
+ * Probe the running kernel, with loopback sockets only.
+ * @return 0; -EFAULT; -EINVAL (@c caps->sz too small); another negative errno of the sockets.
+ * A kernel without kTLS is not an error: @c caps->tls is 0 and so is everything else. @since 1.0
+ */
+LIBKTLS_API LIBKTLS_WUR int ktls_probe_kernel(struct ktls_kernel_caps *caps);
+
+/** How a direction of a kTLS socket is carried (TLS_CONF_* of <linux/tls.h>). @since 1.0 */
+enum ktls_mode {
+	KTLS_MODE_NONE = 1,      /* no keys in this direction */
+	KTLS_MODE_SW = 2,        /* kernel software crypto */
+	KTLS_MODE_HW = 3,        /* NIC crypto offload */
+	KTLS_MODE_HW_RECORD = 4, /* NIC full record offload */
+	KTLS_MODE_UNKNOWN = 255  /* keys installed; the mode could not be seen (see below) */
+};
+
+/** Where ktls_socket_info() got its answer. @since 1.0 */
+enum ktls_info_source {
+	KTLS_SOURCE_SOCK_DIAG = 1, /* sock_diag INET_DIAG_ULP_INFO: everything */
+	KTLS_SOURCE_SOCKOPT = 2    /* getsockopt: version and cipher only, modes KTLS_MODE_UNKNOWN */
+};
+
+/** What a socket uses. Set @c sz to sizeof(struct ktls_socket_info). @since 1.0 */
+struct ktls_socket_info {
+	size_t sz;
+	/** 1 when the tls ULP is attached, 0 when no ULP is, -1 for another ULP */
+	int32_t tls;
+	/** enum ktls_info_source */
+	int32_t source;
+	/** TLS version and TLS_CIPHER_* (0 while no keys are installed) */
+	uint16_t version, cipher_type;
+	/** enum ktls_mode of each direction */
+	uint8_t tx_mode, rx_mode;
+	/** TLS_TX_ZEROCOPY_RO and TLS_RX_EXPECT_NO_PAD are on (sock_diag only) */
+	uint8_t tx_zerocopy, rx_no_pad;
+};
+
+/**
+ * What a connected TCP socket uses: through sock_diag (an exact lookup by addresses, ports and
+ * SO_COOKIE, over libmnl), else through getsockopt. Kernels before about 6.15 show the ULP part of
+ * sock_diag only to CAP_NET_ADMIN: then the answer comes from getsockopt, with
+ * @c source KTLS_SOURCE_SOCKOPT and modes KTLS_MODE_UNKNOWN — never "not kTLS".
+ * @return 0; -EFAULT; -EINVAL (@c info->sz); -EBADF, -ENOTSOCK, -ESOCKTNOSUPPORT, -ENOTCONN.
+ * @since 1.0
+ */
+LIBKTLS_API LIBKTLS_WUR int ktls_socket_info(int fd, struct ktls_socket_info *info);
+
+/** A kTLS socket of the network namespace, as ktls_socket_foreach() reports it. @since 1.0 */
+struct ktls_socket_entry {
+	size_t sz;
+	/** AF_INET or AF_INET6; addresses and ports in network byte order as in struct sockaddr_in(6) */
+	int32_t family;
+	uint8_t local_addr[16], remote_addr[16];
+	uint16_t local_port, remote_port;
+	uint64_t inode;
+	struct ktls_socket_info info;
+};
+
+/**
+ * Call @p fn for every TCP socket of the network namespace with the tls ULP attached (a sock_diag
+ * dump); stop early when @p fn returns non-zero.
+ * @return 0, @p fn's non-zero return, or a negative errno (-EPERM or -EACCES where sock_diag
+ * hides the ULP from this caller). @since 1.0
+ */
+LIBKTLS_API LIBKTLS_WUR int ktls_socket_foreach(int (*fn)(const struct ktls_socket_entry *entry, void *user),
+						void *user);
+
+/** Bits of a NIC's TLS offload feature. @since 1.0 */
+enum ktls_feature_flag {
+	KTLS_FEATURE_KNOWN = 1,   /* the kernel has this feature bit */
+	KTLS_FEATURE_HW = 2,      /* the device can do it (may be enabled) */
+	KTLS_FEATURE_WANTED = 4,  /* requested by the administrator */
+	KTLS_FEATURE_ACTIVE = 8,  /* in use */
+	KTLS_FEATURE_FIXED = 16   /* cannot be changed */
+};
+
+/** Where ktls_netdev_info() got its answer. @since 1.0 */
+enum ktls_netdev_source {
+	KTLS_NETDEV_NETLINK = 1, /* generic netlink "ethtool" */
+	KTLS_NETDEV_IOCTL = 2    /* SIOCETHTOOL */
+};
+
+/** A NIC's TLS offload features. Set @c sz to sizeof(struct ktls_netdev_info). @since 1.0 */
+struct ktls_netdev_info {
+	size_t sz;
+	int32_t ifindex;
+	/** enum ktls_netdev_source */
+	int32_t source;
+	char name[16];
+	/** enum ktls_feature_flag bits of tls-hw-tx-offload, tls-hw-rx-offload, tls-hw-record */
+	uint8_t tls_tx, tls_rx, tls_record;
+};
+
+/**
+ * TLS offload features of the interface @p ifname, found by feature name (their bit numbers differ
+ * between kernels): through ethtool netlink, else the SIOCETHTOOL ioctl.
+ * @return 0; -EFAULT; -EINVAL; -ENODEV (no such interface); another negative errno. @since 1.0
+ */
+LIBKTLS_API LIBKTLS_WUR int ktls_netdev_info(const char *ifname, struct ktls_netdev_info *info);
+
+/** As ktls_netdev_info(), through the SIOCETHTOOL ioctl only. @since 1.0 */
+LIBKTLS_API LIBKTLS_WUR int ktls_netdev_info_ioctl(const char *ifname, struct ktls_netdev_info *info);
+
+/**
+ * The interface a connected socket's traffic leaves through (a route lookup towards its peer).
+ * @return the interface index (> 0), or a negative errno. @since 1.0
+ */
+LIBKTLS_API LIBKTLS_WUR int ktls_socket_ifindex(int fd);
+
 /** KTLS_CRYPTO_INFO_MAX, at run time. @since 1.0 */
 LIBKTLS_API size_t ktls_crypto_info_max(void);
 

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include "ktls-internal.h"
+#include "netlink.h"
 
 #ifndef SOL_TLS
 #define SOL_TLS 282
@@ -22,7 +23,7 @@ static int sockopt_int(int fd, int level, int name, int *value)
 	return getsockopt(fd, level, name, value, &len) < 0 ? -errno : 0;
 }
 
-static int check_tcp_socket(int fd)
+int ktls_check_tcp_socket(int fd)
 {
 	int domain, type, protocol;
 
@@ -117,7 +118,7 @@ static int set_keys(int fd, enum ktls_dir dir, const uint8_t *info, size_t len)
 
 int ktls_install_info(int fd, int dir, const uint8_t *info, size_t len)
 {
-	int r = check_tcp_socket(fd);
+	int r = ktls_check_tcp_socket(fd);
 
 	if (r == 0)
 		r = attach_ulp(fd);

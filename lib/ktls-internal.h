@@ -29,6 +29,7 @@ struct ktls_suite {
 #define KTLS_REC_SEQ_LEN 8
 
 const struct ktls_suite *ktls_suite_find(uint16_t id);
+const struct ktls_cipher *ktls_cipher_find(uint16_t type);
 size_t ktls_hash_len(uint8_t hash);
 const char *ktls_hash_name(uint8_t hash);
 size_t ktls_cipher_info_len(const struct ktls_cipher *c);

@@ -98,6 +98,18 @@ static const struct ktls_suite suites[] = {
 
 #define N_SUITES (sizeof(suites) / sizeof(suites[0]))
 
+static const struct ktls_cipher *const ciphers[] = {
+	&aes_gcm_128, &aes_gcm_256, &aes_ccm_128, &chacha20, &sm4_gcm, &sm4_ccm, &aria_gcm_128, &aria_gcm_256,
+};
+
+const struct ktls_cipher *ktls_cipher_find(uint16_t type)
+{
+	for (size_t i = 0; i < sizeof(ciphers) / sizeof(ciphers[0]); i++)
+		if (ciphers[i]->type == type)
+			return ciphers[i];
+	return NULL;
+}
+
 const struct ktls_suite *ktls_suite_find(uint16_t id)
 {
 	for (size_t i = 0; i < N_SUITES; i++)

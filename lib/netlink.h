@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/* libmnl plumbing shared by the sock_diag, rtnetlink and ethtool queries, and the reply parsers
+ * (pure, so that tests can feed them recorded and hand-made replies). */
+#ifndef LIBKTLS_NETLINK_H
+#define LIBKTLS_NETLINK_H
+
+#include <libmnl/libmnl.h>
+
+#include "ktls-internal.h"
+
+/* Send the request in buf and run cb over every reply message until done; a negative errno. */
+int ktls_nl_query(int bus, struct nlmsghdr *req, mnl_cb_t cb, void *data);
+
+/* A sock_diag reply message: 1 with the ULP attribute, 0 without, -EBADMSG if malformed. */
+int ktls_diag_parse(const struct nlmsghdr *nlh, struct ktls_socket_entry *entry);
+
+/* Feature name lookups of an ethtool reply. */
+enum { KTLS_FEAT_TX, KTLS_FEAT_RX, KTLS_FEAT_RECORD, KTLS_FEAT_COUNT };
+extern const char *const ktls_feature_names[KTLS_FEAT_COUNT];
+/* ETHTOOL_MSG_STRSET_GET reply: sets KTLS_FEATURE_KNOWN. ETHTOOL_MSG_FEATURES_GET reply: sets
+ * HW, WANTED, ACTIVE, FIXED. Both by name; 0 or -EBADMSG. */
+int ktls_ethtool_parse_strset(const struct nlmsghdr *nlh, uint8_t flags[KTLS_FEAT_COUNT]);
+int ktls_ethtool_parse_features(const struct nlmsghdr *nlh, uint8_t flags[KTLS_FEAT_COUNT]);
+
+int ktls_check_tcp_socket(int fd);
+
+#endif
