@@ -641,7 +641,7 @@ struct ktls_kernel_caps {
 	int32_t tls13_tx, tls13_rx;
 	/** TLS 1.3 keys can be replaced (Linux 6.14) */
 	int32_t rekey;
-	/** TLS_TX_ZEROCOPY_RO: zero-copy sendfile (5.19) */
+	/** TLS_TX_ZEROCOPY_RO: zero-copy sendfile with device offload (5.19) */
 	int32_t tx_zerocopy_sendfile;
 	/** TLS_RX_EXPECT_NO_PAD: zero-copy TLS 1.3 receive (6.0) */
 	int32_t rx_expect_no_pad;
@@ -682,7 +682,8 @@ struct ktls_socket_info {
 	uint16_t version, cipher_type;
 	/** enum ktls_mode of each direction */
 	uint8_t tx_mode, rx_mode;
-	/** TLS_TX_ZEROCOPY_RO and TLS_RX_EXPECT_NO_PAD are on (sock_diag only) */
+	/** TLS_TX_ZEROCOPY_RO is on for a device-offloaded TX (the kernel reports it only then), and
+	 * TLS_RX_EXPECT_NO_PAD is on (sock_diag only) */
 	uint8_t tx_zerocopy, rx_no_pad;
 };
 

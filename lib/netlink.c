@@ -20,6 +20,8 @@ int ktls_nl_query(int bus, struct nlmsghdr *req, mnl_cb_t cb, void *data)
 	}
 	unsigned portid = mnl_socket_get_portid(nl);
 	req->nlmsg_seq = 1;
+	if (!(req->nlmsg_flags & NLM_F_DUMP))
+		req->nlmsg_flags |= NLM_F_ACK; /* the ACK ends the reply, as NLMSG_DONE ends a dump */
 	if (mnl_socket_sendto(nl, req, req->nlmsg_len) < 0) {
 		r = -errno;
 		goto out;
