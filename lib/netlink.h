@@ -11,6 +11,9 @@
 /* Send the request in buf and run cb over every reply message until done; a negative errno. */
 int ktls_nl_query(int bus, struct nlmsghdr *req, mnl_cb_t cb, void *data);
 
+/* The parsers read a message up to MNL_ALIGN(nlmsg_len), as netlink lays messages out in a
+ * receive buffer (libmnl walks attributes to the aligned end). */
+
 /* A sock_diag reply message: 1 with the ULP attribute, 0 without, -EBADMSG if malformed. */
 int ktls_diag_parse(const struct nlmsghdr *nlh, struct ktls_socket_entry *entry);
 
