@@ -90,11 +90,11 @@ static void *server(void *arg)
 	char resp[128];
 
 	SSL_set_fd(ssl, a->fd);
-	if (SSL_accept(ssl) != 1 || SSL_read(ssl, req, sizeof(req) - 1) <= 0)
-		die("server: handshake or read failed");
-	printf("server (OpenSSL, userspace): got \"%s\"\n", req);
-	snprintf(resp, sizeof(resp), "hello kernel, you sent %zu bytes", strlen(req));
-	SSL_write(ssl, resp, (int)strlen(resp));
+	if (SSL_accept(ssl) == 1 && SSL_read(ssl, req, sizeof(req) - 1) > 0) {
+		printf("server (OpenSSL, userspace): got \"%s\"\n", req);
+		snprintf(resp, sizeof(resp), "hello kernel, you sent %zu bytes", strlen(req));
+		SSL_write(ssl, resp, (int)strlen(resp));
+	}
 	SSL_free(ssl);
 	return NULL;
 }
@@ -154,13 +154,25 @@ int main(int argc, char **argv)
 	struct ktls_secrets tx = { .secret = client_secret, .secret_len = secret_len };
 	struct ktls_secrets rx = { .secret = server_secret, .secret_len = secret_len };
 	long long tx_sw = tls_stat("TlsTxSw"), rx_sw = tls_stat("TlsRxSw");
-	if ((r = ktls_install(fd, KTLS_DIR_TX, suite, &tx, 0)) < 0 ||
-	    (r = ktls_install(fd, KTLS_DIR_RX, suite, &rx, 0)) < 0) {
-		fprintf(stderr, "handoff-demo: ktls_install: %s\n", ktls_strerror(r));
-		return r == -ENOENT ? 77 : 1;
-	}
+	r = ktls_install(fd, KTLS_DIR_TX, suite, &tx, 0);
+	if (r == 0)
+		r = ktls_install(fd, KTLS_DIR_RX, suite, &rx, 0);
 	OPENSSL_cleanse(client_secret, sizeof(client_secret));
 	OPENSSL_cleanse(server_secret, sizeof(server_secret));
+	if (r < 0) {
+		printf("handoff-demo: ktls_install: %s\n", ktls_strerror(r));
+		shutdown(fd, SHUT_RDWR); /* ends the server's read; then clean up before leaving */
+		pthread_join(thread, NULL);
+		SSL_free(ssl);
+		close(fd);
+		close(sa.fd);
+		close(lfd);
+		SSL_CTX_free(cctx);
+		SSL_CTX_free(sa.ctx);
+		X509_free(cert);
+		EVP_PKEY_free(key);
+		return r == -ENOENT ? 77 : 1;
+	}
 	SSL_free(ssl); /* no close_notify: the kernel owns the records now */
 	printf("client: kTLS installed (kernel counters TlsTxSw %lld -> %lld, TlsRxSw %lld -> %lld)\n",
 	       tx_sw, tls_stat("TlsTxSw"), rx_sw, tls_stat("TlsRxSw"));
