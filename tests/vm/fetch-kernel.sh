@@ -27,9 +27,12 @@ if [ -z "$pkg" ]; then
 fi
 
 dir=$cache/kernels/$pkg
+mkdir -p "$cache"
+exec 9>"$cache/.fetch.lock"
+flock 9 # one fetch at a time: concurrent tests share the cache
 if [ ! -e "$dir/.complete" ]; then
 	mkdir -p "$cache/debs"
-	(cd "$cache/debs" && apt-get download -q "$pkg" >&2) || die "apt-get download $pkg failed (is the Debian archive reachable?)"
+	(cd "$cache/debs" && apt-get download -q "$pkg" 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2; exit "${PIPESTATUS[0]}") || die "apt-get download $pkg failed (is the Debian archive reachable?)"
 	deb=$(ls -t "$cache"/debs/"${pkg}"_*.deb | head -n 1)
 	rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
 	dpkg -x "$deb" "$dir.tmp"
