@@ -43,6 +43,8 @@ LIBKTLS_API ssize_t ktls_stat_parse(const char *text, size_t len, struct ktls_st
 
 	if ((!text && len) || (!stats && capacity))
 		return -EFAULT;
+	if (len == 0)
+		return 0;
 	for (const char *p = text, *end = text + len; p < end;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *line_end = nl ? nl : end;

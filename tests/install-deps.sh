@@ -2,7 +2,8 @@
 # Install what building and testing libktls needs on Debian 12 (idempotent; uses sudo when not root).
 set -euo pipefail
 packages=(meson ninja-build pkg-config gcc g++ python3 libssl-dev libmnl-dev libcmocka-dev openssl
-	  qemu-system-x86 busybox-static kmod cpio gzip xz-utils iproute2)
+	  qemu-system-x86 busybox-static kmod cpio gzip xz-utils iproute2
+	  clang libclang-rt-14-dev valgrind abigail-tools)
 sudo=
 [ "$(id -u)" = 0 ] || sudo=sudo
 missing=()

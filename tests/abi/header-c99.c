@@ -6,7 +6,7 @@
 
 int main(void)
 {
-	struct ktls_suite_info info = { sizeof info };
+	struct ktls_suite_info info = { .sz = sizeof info }; /* the documented idiom */
 	struct ktls_secrets none = { 0 };
 
 	(void)none;

@@ -1,0 +1,21 @@
+#!/bin/bash
+# The built library against the committed ABI baseline (tests/abi/libktls.abi, made with abidw):
+# any change to a released function or type fails; additions pass here (the symbols test makes
+# them take a new version node). After a deliberate release, refresh the baseline with --update.
+# usage: check-abidiff.sh BASELINE LIBRARY HEADERS_DIR VERSION_HEADER [--update]
+set -uo pipefail
+baseline=$1 lib=$2 headers=$3 version_h=$4
+command -v abidiff >/dev/null || { echo "skip: abidiff not found (apt-get install abigail-tools)"; exit 77; }
+if [ "${5:-}" = --update ]; then
+	abidw --headers-dir "$headers" --header-file "$version_h" --no-corpus-path --out-file "$baseline" "$lib"
+	exit $?
+fi
+# The version script already limits the exports to the public API: compare them all.
+abidiff --no-added-syms "$baseline" "$lib"
+status=$?
+# abidiff: bit 1 error, bit 2 usage, bit 4 ABI change, bit 8 incompatible change
+if [ $status -ne 0 ]; then
+	echo "FAIL: abidiff exit $status: the released ABI of libktls.so.1 changed (or abidiff failed)"
+	exit 1
+fi
+echo "ok: the released ABI is unchanged against $(basename "$baseline")"
