@@ -336,7 +336,9 @@ LIBKTLS_API LIBKTLS_WUR ssize_t ktls_recv_record(int fd, void *buf, size_t len, 
  *
  * @return bytes sent: all of them on a blocking socket, possibly fewer on a non-blocking one;
  * -EAGAIN when none could be sent; -EFAULT; -EINVAL (MSG_MORE with a control record type, or
- * @p len 0); otherwise sendmsg()'s negative errno (-EPIPE, -ECONNRESET, -EINTR, ...).
+ * @p len 0); -ENOKEY: the socket has no kTLS TX keys (the kernel would send the bytes in clear,
+ * so nothing is sent); -EBADF, -ENOTSOCK; otherwise sendmsg()'s negative errno (-EPIPE,
+ * -ECONNRESET, -EINTR, ...).
  * @since 1.0
  */
 LIBKTLS_API LIBKTLS_WUR ssize_t ktls_send_record(int fd, uint8_t record_type, const void *buf,

@@ -27,6 +27,7 @@ static const struct {
 	{ ENOMEM, "out of memory" },
 	{ EIO, "libcrypto key derivation failed, or a message was cut short on the wire" },
 	{ EKEYEXPIRED, "the peer updated its TLS 1.3 keys (KeyUpdate) and the new receive key is not installed: Linux before 6.14 cannot install it, and the connection cannot go on" },
+	{ ENOKEY, "the socket has no kernel TLS TX keys: nothing was sent (it would have gone out in clear)" },
 	{ EXFULL, "the peer sent more KeyUpdates than allowed in the time window" },
 	{ ENOMSG, "a handshake message (or record type) is waiting: take it before reading on" },
 	{ ECONNABORTED, "the peer ended the connection with a fatal alert" },

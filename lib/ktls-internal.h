@@ -44,6 +44,9 @@ void ktls_memzero(void *p, size_t n);
 
 #define KTLS_HANDSHAKE_HDR 4
 
+/* 0 when fd has kTLS TX keys; -ENOKEY when not (sending would leak plaintext); -EBADF, -ENOTSOCK. */
+int ktls_tx_installed(int fd);
+
 struct iovec;
 /* sendmsg() of iov as records of record_type, until all is sent or an error; advances iov. */
 ssize_t ktls_send_iov(int fd, uint8_t record_type, struct iovec *iov, size_t iovcnt, int flags);

@@ -101,11 +101,31 @@ ssize_t ktls_send_iov(int fd, uint8_t record_type, struct iovec *iov, size_t iov
 	return (ssize_t)sent;
 }
 
+/* Without kTLS TX the kernel ignores the record-type cmsg and would send the bytes in clear. */
+int ktls_tx_installed(int fd)
+{
+	struct tls_crypto_info hdr;
+	socklen_t len = sizeof(hdr);
+
+	if (getsockopt(fd, SOL_TLS, TLS_TX, &hdr, &len) == 0)
+		return 0;
+	switch (errno) {
+	case EBADF:
+	case ENOTSOCK:
+		return -errno;
+	default: /* EBUSY: no key yet; ENOPROTOOPT/EOPNOTSUPP: no tls ULP; not TCP */
+		return -ENOKEY;
+	}
+}
+
 LIBKTLS_API ssize_t ktls_send_record(int fd, uint8_t record_type, const void *buf, size_t len, int flags)
 {
 	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
 
 	if (!buf)
 		return -EFAULT;
+	int r = ktls_tx_installed(fd);
+	if (r < 0)
+		return r;
 	return ktls_send_iov(fd, record_type, &iov, 1, flags);
 }
