@@ -27,9 +27,13 @@ static int run_kdf(const char *kdf_name, OSSL_PARAM *params, uint8_t *out, size_
 		r = -ENOMEM;
 	else if (EVP_KDF_derive(ctx, out, out_len, params) <= 0)
 		r = -EIO;
+	/* libcrypto's own allocation failures are out of memory, whatever step they hit */
+	if (r < 0 && ERR_GET_REASON(ERR_peek_last_error()) == ERR_R_MALLOC_FAILURE)
+		r = -ENOMEM;
 	EVP_KDF_CTX_free(ctx);
 	EVP_KDF_free(kdf);
 	ERR_pop_to_mark();
+	ktls_stackzero();
 	return r;
 }
 

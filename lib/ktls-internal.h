@@ -41,6 +41,7 @@ int ktls_build_crypto_info(const struct ktls_suite *s, const struct ktls_secrets
 			   uint64_t seq, uint8_t *buf);
 
 void ktls_memzero(void *p, size_t n);
+void ktls_stackzero(void);
 
 #define KTLS_HANDSHAKE_HDR 4
 

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#define _DEFAULT_SOURCE
 #include <errno.h>
 #include <linux/tls.h>
 #include <stdlib.h>
@@ -46,11 +47,20 @@ struct kernel_double *kernel_double_new(int rekey_supported)
 	return d;
 }
 
+/* Like the kernel, the double does not leave keys in memory it frees. */
+static void free_record(struct record *r)
+{
+	explicit_bzero(r, sizeof(*r));
+	free(r);
+}
+
 void kernel_double_free(struct kernel_double *d)
 {
 	for (int e = 0; d && e < 2; e++)
 		for (size_t i = d->end[e].head; i < d->end[e].tail; i++)
-			free(d->end[e].queue[i % QUEUE_MAX]);
+			free_record(d->end[e].queue[i % QUEUE_MAX]);
+	if (d)
+		explicit_bzero(d, sizeof(*d));
 	free(d);
 }
 
@@ -135,7 +145,7 @@ static ssize_t dbl_recv(void *ctx, int fd, void *buf, size_t len, uint8_t *type,
 		me->head++;
 		me->rx.seq++;
 		int key_update = r->type == KTLS_RECORD_HANDSHAKE && r->data[0] == KTLS_HANDSHAKE_KEY_UPDATE;
-		free(r);
+		free_record(r);
 		if (key_update && d->rekey) {
 			me->paused = 1;
 			break;
