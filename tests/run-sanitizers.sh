@@ -8,7 +8,7 @@ build=${1:-$root/build-sanitize}
 shift || true
 command -v clang >/dev/null || { echo "run-sanitizers: clang not found (apt-get install clang libclang-rt-14-dev)"; exit 1; }
 
-opts=(-Db_sanitize=address,undefined -Db_lundef=false -Dfuzzing=true
+opts=(-Db_sanitize=address,undefined -Db_lundef=false -Dfuzzing=true -Dload_mib=64
       -Dfuzz_seconds="${KTLS_FUZZ_SECONDS:-30}" -Dc_args=-fno-sanitize-recover=all -Dbuildtype=debug)
 if [ -e "$build/build.ninja" ]; then
 	meson setup --reconfigure "$build" "$root" "${opts[@]}" >/dev/null || exit 1

@@ -17,6 +17,7 @@
 
 #include "../common/kernel-double.h"
 #include "../common/net.h"
+#include "../common/kernel-suite.h"
 
 struct pair {
 	struct kernel_double *d;
@@ -462,5 +463,5 @@ int main(void)
 		cmocka_unit_test(test_malformed_or_misplaced_key_update),
 		cmocka_unit_test(test_tickets_around_key_updates),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, fd_leak_setup, fd_leak_teardown);
 }

@@ -19,6 +19,7 @@
 #include <ktls.h>
 
 #include "../common/tls-peer.h"
+#include "../common/kernel-suite.h"
 
 /* The fields of a crypto-info, as the kernel reads them. */
 struct info {
@@ -241,5 +242,5 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_libssl_suite),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, fd_leak_setup, fd_leak_teardown);
 }

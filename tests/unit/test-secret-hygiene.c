@@ -21,6 +21,7 @@
 #include "ktls-internal.h"
 #include "../common/kernel-double.h"
 #include "../common/net.h"
+#include "../common/kernel-suite.h"
 
 void *__libc_malloc(size_t n);
 void *__libc_calloc(size_t n, size_t m);
@@ -160,7 +161,6 @@ static int setup(void **state)
 {
 	size_t kl = sizeof(key), il = sizeof(iv);
 
-	(void)state;
 	for (size_t i = 0; i < sizeof(secret); i++)
 		secret[i] = (uint8_t)(0xA5 ^ (i * 29)), master[i] = (uint8_t)(0x3C ^ (i * 31));
 	if (ktls_derive_keys(0x1302, secret, 48, key, &kl, iv, &il) || ktls_update_secret(0x1302, secret, 48, next) ||
@@ -177,7 +177,7 @@ static int setup(void **state)
 	add_needle("the TLS 1.2 client key", block, 16);
 	add_needle("the TLS 1.2 server key", block + 32, 16);
 	wipe_dead_stack();
-	return 0;
+	return fd_leak_setup(state);
 }
 
 static void test_key_schedule_leaves_nothing(void **state)
@@ -306,5 +306,5 @@ int main(void)
 		cmocka_unit_test(test_connection_leaves_nothing),
 		cmocka_unit_test(test_allocation_failures),
 	};
-	return cmocka_run_group_tests(tests, setup, NULL);
+	return cmocka_run_group_tests(tests, setup, fd_leak_teardown);
 }
