@@ -159,33 +159,25 @@ int main(int argc, char **argv)
 		r = ktls_install(fd, KTLS_DIR_RX, suite, &rx, 0);
 	OPENSSL_cleanse(client_secret, sizeof(client_secret));
 	OPENSSL_cleanse(server_secret, sizeof(server_secret));
+	SSL_free(ssl); /* no close_notify: the kernel owns the records now */
 	if (r < 0) {
 		printf("handoff-demo: ktls_install: %s\n", ktls_strerror(r));
-		shutdown(fd, SHUT_RDWR); /* ends the server's read; then clean up before leaving */
+		shutdown(fd, SHUT_RDWR); /* ends the server's read */
 		pthread_join(thread, NULL);
-		SSL_free(ssl);
-		close(fd);
-		close(sa.fd);
-		close(lfd);
-		SSL_CTX_free(cctx);
-		SSL_CTX_free(sa.ctx);
-		X509_free(cert);
-		EVP_PKEY_free(key);
-		return r == -ENOENT ? 77 : 1;
 	}
-	SSL_free(ssl); /* no close_notify: the kernel owns the records now */
-	printf("client: kTLS installed (kernel counters TlsTxSw %lld -> %lld, TlsRxSw %lld -> %lld)\n",
-	       tx_sw, tls_stat("TlsTxSw"), rx_sw, tls_stat("TlsRxSw"));
-
-	const char *msg = "hello from a plain write() on a kTLS socket";
-	if (write(fd, msg, strlen(msg)) != (ssize_t)strlen(msg))
-		die("write failed");
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		die("read failed");
-	buf[n] = '\0';
-	printf("client (kernel TLS, plain read()): got \"%s\"\n", buf);
-	pthread_join(thread, NULL);
+	if (r == 0) {
+		printf("client: kTLS installed (kernel counters TlsTxSw %lld -> %lld, TlsRxSw %lld -> %lld)\n",
+		       tx_sw, tls_stat("TlsTxSw"), rx_sw, tls_stat("TlsRxSw"));
+		const char *msg = "hello from a plain write() on a kTLS socket";
+		if (write(fd, msg, strlen(msg)) != (ssize_t)strlen(msg))
+			die("write failed");
+		ssize_t n = read(fd, buf, sizeof(buf) - 1);
+		if (n <= 0)
+			die("read failed");
+		buf[n] = '\0';
+		printf("client (kernel TLS, plain read()): got \"%s\"\n", buf);
+		pthread_join(thread, NULL);
+	}
 
 	close(fd);
 	close(sa.fd);
@@ -194,6 +186,8 @@ int main(int argc, char **argv)
 	SSL_CTX_free(sa.ctx);
 	X509_free(cert);
 	EVP_PKEY_free(key);
+	if (r < 0)
+		return r == -ENOENT ? 77 : 1;
 	printf("done: the kernel encrypted and decrypted every application byte\n");
 	return 0;
 }

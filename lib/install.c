@@ -9,12 +9,6 @@
 #include "ktls-internal.h"
 #include "netlink.h"
 
-#ifndef SOL_TLS
-#define SOL_TLS 282
-#endif
-#ifndef TCP_ULP
-#define TCP_ULP 31
-#endif
 
 static int sockopt_int(int fd, int level, int name, int *value)
 {

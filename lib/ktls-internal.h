@@ -8,6 +8,17 @@
 
 #include "ktls.h"
 
+/* UAPI constants older or distribution headers may lack. */
+#ifndef SOL_TLS
+#define SOL_TLS 282
+#endif
+#ifndef TCP_ULP
+#define TCP_ULP 31
+#endif
+#ifndef TLS_TX_MAX_PAYLOAD_LEN
+#define TLS_TX_MAX_PAYLOAD_LEN 5
+#endif
+
 /* The record cipher of a suite, as the kernel lays out its crypto-info:
  * struct tls_crypto_info (4 bytes), iv, key, salt, rec_seq (8 bytes), packed. */
 struct ktls_cipher {

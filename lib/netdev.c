@@ -39,7 +39,7 @@ static int family_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static int ethtool_family(uint16_t *id)
+int ktls_ethtool_family(uint16_t *id)
 {
 	char buf[256];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -158,8 +158,8 @@ static int ethtool_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static struct nlmsghdr *ethtool_request(char *buf, uint16_t family, uint8_t cmd, uint16_t header_attr,
-					const char *ifname)
+/* FEATURES_GET, or STRSET_GET of the feature names, for one interface. */
+struct nlmsghdr *ktls_ethtool_request(char *buf, uint16_t family, uint8_t cmd, const char *ifname)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = family;
@@ -167,9 +167,17 @@ static struct nlmsghdr *ethtool_request(char *buf, uint16_t family, uint8_t cmd,
 	struct genlmsghdr *g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
 	g->cmd = cmd;
 	g->version = ETHTOOL_GENL_VERSION;
-	struct nlattr *hdr = mnl_attr_nest_start(nlh, header_attr);
+	int strset = cmd == ETHTOOL_MSG_STRSET_GET;
+	struct nlattr *hdr = mnl_attr_nest_start(nlh, strset ? ETHTOOL_A_STRSET_HEADER : ETHTOOL_A_FEATURES_HEADER);
 	mnl_attr_put_strz(nlh, ETHTOOL_A_HEADER_DEV_NAME, ifname);
 	mnl_attr_nest_end(nlh, hdr);
+	if (strset) {
+		struct nlattr *sets = mnl_attr_nest_start(nlh, ETHTOOL_A_STRSET_STRINGSETS);
+		struct nlattr *set = mnl_attr_nest_start(nlh, ETHTOOL_A_STRINGSETS_STRINGSET);
+		mnl_attr_put_u32(nlh, ETHTOOL_A_STRINGSET_ID, ETH_SS_FEATURES);
+		mnl_attr_nest_end(nlh, set);
+		mnl_attr_nest_end(nlh, sets);
+	}
 	return nlh;
 }
 
@@ -177,21 +185,16 @@ static int netlink_info(const char *ifname, uint8_t flags[KTLS_FEAT_COUNT])
 {
 	char buf[512];
 	uint16_t family;
-	int r = ethtool_family(&family);
+	int r = ktls_ethtool_family(&family);
 
 	if (r < 0)
 		return r;
-	struct nlmsghdr *nlh = ethtool_request(buf, family, ETHTOOL_MSG_STRSET_GET, ETHTOOL_A_STRSET_HEADER, ifname);
-	struct nlattr *sets = mnl_attr_nest_start(nlh, ETHTOOL_A_STRSET_STRINGSETS);
-	struct nlattr *set = mnl_attr_nest_start(nlh, ETHTOOL_A_STRINGSETS_STRINGSET);
-	mnl_attr_put_u32(nlh, ETHTOOL_A_STRINGSET_ID, ETH_SS_FEATURES);
-	mnl_attr_nest_end(nlh, set);
-	mnl_attr_nest_end(nlh, sets);
+	struct nlmsghdr *nlh = ktls_ethtool_request(buf, family, ETHTOOL_MSG_STRSET_GET, ifname);
 	struct parse_job j = { ktls_ethtool_parse_strset, flags, family, 0 };
 	if ((r = ktls_nl_query(NETLINK_GENERIC, nlh, ethtool_cb, &j)) < 0 || j.error)
 		return r < 0 ? r : j.error;
 
-	nlh = ethtool_request(buf, family, ETHTOOL_MSG_FEATURES_GET, ETHTOOL_A_FEATURES_HEADER, ifname);
+	nlh = ktls_ethtool_request(buf, family, ETHTOOL_MSG_FEATURES_GET, ifname);
 	j = (struct parse_job){ ktls_ethtool_parse_features, flags, family, 0 };
 	if ((r = ktls_nl_query(NETLINK_GENERIC, nlh, ethtool_cb, &j)) < 0)
 		return r;

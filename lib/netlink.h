@@ -27,4 +27,10 @@ int ktls_ethtool_parse_features(const struct nlmsghdr *nlh, uint8_t flags[KTLS_F
 
 int ktls_check_tcp_socket(int fd);
 
+/* Request builders, shared with tests/tools/record-netlink.c so that recorded replies answer
+ * exactly the library's queries. buf holds at least 512 bytes. */
+struct nlmsghdr *ktls_diag_lookup_request(char *buf, int fd);
+int ktls_ethtool_family(uint16_t *id);
+struct nlmsghdr *ktls_ethtool_request(char *buf, uint16_t family, uint8_t cmd, const char *ifname);
+
 #endif

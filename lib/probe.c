@@ -10,15 +10,6 @@
 
 #include "ktls-internal.h"
 
-#ifndef SOL_TLS
-#define SOL_TLS 282
-#endif
-#ifndef TCP_ULP
-#define TCP_ULP 31
-#endif
-#ifndef TLS_TX_MAX_PAYLOAD_LEN
-#define TLS_TX_MAX_PAYLOAD_LEN 5
-#endif
 
 /* A connected loopback TCP socket with the tls ULP attached (its peer closed: nothing is sent). */
 static int ulp_socket(void)

@@ -7,9 +7,6 @@
 
 #include "ktls-internal.h"
 
-#ifndef SOL_TLS
-#define SOL_TLS 282
-#endif
 
 LIBKTLS_API int ktls_cmsg_record_type(const void *control, size_t control_len, uint8_t *record_type)
 {

@@ -11,12 +11,6 @@
 
 #include "netlink.h"
 
-#ifndef SOL_TLS
-#define SOL_TLS 282
-#endif
-#ifndef TCP_ULP
-#define TCP_ULP 31
-#endif
 
 static uint8_t mode_of(uint16_t conf)
 {
@@ -156,26 +150,38 @@ static void copy_addr(const struct sockaddr_storage *ss, __be32 out[4], __be16 *
 	}
 }
 
-static int diag_lookup(int fd, struct ktls_socket_info *info)
+/* An exact lookup: addresses, ports and SO_COOKIE. NULL with errno set when fd has none. */
+struct nlmsghdr *ktls_diag_lookup_request(char *buf, int fd)
 {
 	struct sockaddr_storage local, remote;
 	socklen_t llen = sizeof(local), rlen = sizeof(remote);
 	uint64_t cookie;
 	socklen_t clen = sizeof(cookie);
-	char buf[512];
-	struct lookup l = { .found = 0 };
 
 	if (getsockname(fd, (struct sockaddr *)&local, &llen) < 0 ||
 	    getsockopt(fd, SOL_SOCKET, SO_COOKIE, &cookie, &clen) < 0)
-		return -errno;
-	if (getpeername(fd, (struct sockaddr *)&remote, &rlen) < 0)
-		return -ENOTCONN;
+		return NULL;
+	if (getpeername(fd, (struct sockaddr *)&remote, &rlen) < 0) {
+		errno = ENOTCONN;
+		return NULL;
+	}
 	struct nlmsghdr *nlh = diag_request(buf, (uint8_t)local.ss_family, 0);
 	struct inet_diag_req_v2 *req = mnl_nlmsg_get_payload(nlh);
 	copy_addr(&local, req->id.idiag_src, &req->id.idiag_sport);
 	copy_addr(&remote, req->id.idiag_dst, &req->id.idiag_dport);
 	req->id.idiag_cookie[0] = (uint32_t)cookie;
 	req->id.idiag_cookie[1] = (uint32_t)(cookie >> 32);
+	return nlh;
+}
+
+static int diag_lookup(int fd, struct ktls_socket_info *info)
+{
+	char buf[512];
+	struct lookup l = { .found = 0 };
+	struct nlmsghdr *nlh = ktls_diag_lookup_request(buf, fd);
+
+	if (!nlh)
+		return -errno;
 	int r = ktls_nl_query(NETLINK_SOCK_DIAG, nlh, lookup_cb, &l);
 	if (r < 0)
 		return r;

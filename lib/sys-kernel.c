@@ -9,9 +9,6 @@
 
 #include "ktls-internal.h"
 
-#ifndef SOL_TLS
-#define SOL_TLS 282
-#endif
 
 static ssize_t kernel_recv(void *ctx, int fd, void *buf, size_t len, uint8_t *type, int flags)
 {
