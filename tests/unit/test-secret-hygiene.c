@@ -263,6 +263,12 @@ static void test_connection_leaves_nothing(void **state)
 		assert_true(done);                                                               \
 	} while (0)
 
+static int count_socket(const struct ktls_socket_entry *e, void *user)
+{
+	(void)e, (void)user;
+	return 0;
+}
+
 static void test_allocation_failures(void **state)
 {
 	uint8_t out[64];
@@ -295,6 +301,10 @@ static void test_allocation_failures(void **state)
 	EACH_ALLOCATION_FAILS(si.sz = sizeof(si), ktls_socket_info(fa, &si), r == 0, (void)0);
 	close(fa);
 	close(fb);
+	struct ktls_netdev_info ni;
+	EACH_ALLOCATION_FAILS(ni.sz = sizeof(ni), ktls_netdev_info("lo", &ni), r == 0, (void)0);
+	EACH_ALLOCATION_FAILS(ni.sz = sizeof(ni), ktls_netdev_info_ioctl("lo", &ni), r == 0, (void)0);
+	EACH_ALLOCATION_FAILS((void)0, ktls_socket_foreach(count_socket, NULL), r == 0, (void)0);
 	OPENSSL_cleanse(out, sizeof(out));
 }
 
