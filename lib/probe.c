@@ -72,6 +72,24 @@ LIBKTLS_API int ktls_probe_cipher(uint16_t tls_version, uint16_t cipher_type, en
 	return r;
 }
 
+/* Set TLS 1.3 TX keys twice: the second succeeds only where the kernel can rekey (6.14+); before
+ * that it gives EBUSY. */
+LIBKTLS_API int ktls_kernel_can_rekey(void)
+{
+	const struct ktls_cipher *gcm = ktls_cipher_find(TLS_CIPHER_AES_GCM_128);
+	int fd = ulp_socket();
+
+	if (fd < 0)
+		return fd;
+	int r = probe_on(fd, KTLS_TLS_1_3, gcm, KTLS_DIR_TX);
+	if (r == 1) {
+		r = probe_on(fd, KTLS_TLS_1_3, gcm, KTLS_DIR_TX);
+		r = r == 1 ? 1 : r == -EBUSY ? 0 : r;
+	}
+	close(fd);
+	return r;
+}
+
 /* 1 when getsockopt(SOL_TLS, opt) is an option this kernel knows. */
 static int knows_option(int fd, int opt, int known_errno)
 {

@@ -228,15 +228,16 @@ LIBKTLS_API int ktls_socket_info(int fd, struct ktls_socket_info *info)
 	int r = ktls_check_tcp_socket(fd);
 	if (r < 0)
 		return r;
-	r = sockopt_info(fd, &by_opt);
-	if (r < 0)
-		return r;
 	int diag = diag_lookup(fd, &out);
 	if (diag == -ENOTCONN)
 		return diag;
-	/* No ULP attribute on a socket that has one: sock_diag hides it from this caller. */
-	if (diag < 0 || (diag == 0 && by_opt.tls != 0))
-		out = by_opt;
+	if (diag != 1) {
+		/* sock_diag failed, or showed no ULP: getsockopt tells whether it hides one from us */
+		if ((r = sockopt_info(fd, &by_opt)) < 0)
+			return r;
+		if (diag < 0 || by_opt.tls != 0)
+			out = by_opt;
+	}
 	out.sz = info->sz;
 	memcpy(info, &out, sizeof(out));
 	return 0;
