@@ -1,9 +1,12 @@
 #!/bin/bash
 # `meson install` into a scratch prefix gives a working pkg-config consumer of libktls.
-# usage: check-install.sh BUILDDIR CONSUMER_SOURCE
+# usage: check-install.sh BUILDDIR CONSUMER_SOURCE [-- COMMAND...]
+# COMMAND then runs with PKG_CONFIG_PATH and LD_LIBRARY_PATH set to the installed library.
 set -euo pipefail
 build=$1
 src=$2
+shift 2
+[ "${1:-}" = -- ] && shift
 tmp=$(mktemp -d "$build/install-check.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
@@ -25,3 +28,6 @@ ${CC:-cc} -std=c99 -o "$tmp/consumer-static" "$src" $(pkg-config --cflags libktl
 	"$libdir/libktls.a" $(pkg-config --libs-only-l --static libktls | sed 's/-lktls//')
 "$tmp/consumer-static"
 echo "installed under prefix $prefix: consumer built and ran (shared and static)"
+if [ $# -gt 0 ]; then
+	LD_LIBRARY_PATH=$libdir "$@"
+fi

@@ -1,0 +1,293 @@
+%% SPDX-License-Identifier: MIT
+%% @doc Kernel TLS for Erlang sockets, through libktls.
+%%
+%% Three ways in, from the most Erlang-native to the most direct:
+%% <ul>
+%% <li>{@link handoff/2}: an `ssl' connection (TLS 1.3) finishes its handshake, then its socket
+%%     leaves the `ssl' processes: a plain `gen_tcp' socket whose records the kernel encrypts.</li>
+%% <li>{@link install_gen_tcp/5}: keys installed on a `gen_tcp' socket with `inet:setopts/2' raw
+%%     options, from Erlang; the NIF only builds the option bytes ({@link crypto_info/3}).</li>
+%% <li>{@link install/5} by file descriptor, for `socket'-module sockets, which can also receive
+%%     alerts and handshake records ({@link recv/3}).</li>
+%% </ul>
+%% Secrets are binaries: `#{secret => TrafficSecret}' (TLS 1.3) or `#{key => Key, iv => IV}'.
+%% Erlang cannot wipe a binary, so keep them in no state: pass them straight in and drop them.
+-module(libktls).
+
+-export([crypto_info/3, install/5, install_gen_tcp/5, suite_info/1, suites/0, suite_by_name/1,
+         probe_kernel/0, socket_mode/1, record_type/3, reader_new/1, reader_feed/3,
+         send_alert/3, send_handshake/3, version/0]).
+-export([ssl_options/0, handoff/2, fd/1, recv/3]).
+
+-on_load(load_nif/0).
+
+-define(SOL_TCP, 6).
+-define(TCP_ULP, 31).
+-define(SOL_TLS, 282).
+-define(TLS_TX, 1).
+-define(TLS_RX, 2).
+-define(TLS_GET_RECORD_TYPE, 2).
+-define(RECORD_APPLICATION_DATA, 23).
+
+-type dir() :: tx | rx.
+-type secrets() :: #{secret => binary(), key => binary(), iv => binary()}.
+-type reason() :: atom().
+
+%% The NIF is found in $LIBKTLS_NIF_DIR, else ../priv (an OTP application's layout, as the
+%% Makefile builds it), else next to this module (the in-tree meson build).
+load_nif() ->
+    Ebin = filename:dirname(code:which(?MODULE)),
+    Candidates = [D || D <- [os:getenv("LIBKTLS_NIF_DIR"), filename:join(filename:dirname(Ebin), "priv")],
+                       D =/= false, filelib:is_regular(filename:join(D, "libktls_nif.so"))],
+    Dir = hd(Candidates ++ [Ebin]),
+    erlang:load_nif(filename:join(Dir, "libktls_nif"), 0).
+
+nif() -> erlang:nif_error(libktls_nif_not_loaded).
+
+%% @doc The exact bytes of `setsockopt(SOL_TLS, TLS_TX | TLS_RX)' for a suite (IANA number),
+%% its secrets and the sequence number of the next record. The bytes hold the key.
+-spec crypto_info(0..65535, secrets(), non_neg_integer()) -> {ok, binary()} | {error, reason()}.
+crypto_info(_Suite, _Secrets, _Seq) -> nif().
+
+%% @doc `ktls_install()' on a file descriptor (see {@link fd/1}).
+-spec install(integer(), dir(), 0..65535, secrets(), non_neg_integer()) -> ok | {error, reason()}.
+install(_Fd, _Dir, _Suite, _Secrets, _Seq) -> nif().
+
+-spec suite_info(0..65535) -> {ok, map()} | {error, reason()}.
+suite_info(_Suite) -> nif().
+
+%% @doc Every suite libktls supports.
+-spec suites() -> [0..65535].
+suites() -> nif().
+
+%% @doc The IANA number of a suite named as `ssl:suite_to_str/1' names it.
+-spec suite_by_name(string()) -> {ok, 0..65535} | {error, eprotonosupport}.
+suite_by_name(Name) ->
+    Named = [S || S <- suites(), {ok, #{name := N}} <- [suite_info(S)], N =:= Name],
+    case Named of
+        [Suite] -> {ok, Suite};
+        [] -> {error, eprotonosupport}
+    end.
+
+%% @doc What the running kernel supports.
+-spec probe_kernel() -> {ok, map()} | {error, reason()}.
+probe_kernel() -> nif().
+
+%% @doc How the kernel carries each direction of a socket: none, sw, hw, hw_record or unknown.
+-spec socket_mode(integer()) -> {ok, map()} | {error, reason()}.
+socket_mode(_Fd) -> nif().
+
+%% @doc The record type in one control message of a `socket:recvmsg/5' result.
+-spec record_type(integer(), integer(), binary()) -> {ok, 0..255} | {error, reason()}.
+record_type(_Level, _Type, _Data) -> nif().
+
+%% @doc A sans-I/O record reader (`ktls_reader'): feed it what was received, record by record.
+-spec reader_new('tlsv1.2' | 'tlsv1.3') -> {ok, reference()} | {error, reason()}.
+reader_new(_Version) -> nif().
+
+-spec reader_feed(reference(), 0..255, binary()) ->
+          {data, binary()} | {handshake, [{0..255, binary()}]} | close_notify |
+          {alert, fatal | warning, atom()} | {error, term()} | {error, term(), tuple()}.
+reader_feed(_Reader, _RecordType, _Data) -> nif().
+
+-spec send_alert(integer(), 1 | 2, 0..255) -> ok | {error, reason()}.
+send_alert(_Fd, _Level, _Description) -> nif().
+
+-spec send_handshake(integer(), 0..255, binary()) -> ok | {error, reason()}.
+send_handshake(_Fd, _Type, _Body) -> nif().
+
+-spec version() -> string().
+version() -> nif().
+
+%% @doc Install one direction on a `gen_tcp' socket with raw socket options, attaching the
+%% `tls' upper-layer protocol first if needed. Call it from the socket's owner.
+-spec install_gen_tcp(inet:socket(), dir(), 0..65535, secrets(), non_neg_integer()) ->
+          ok | {error, term()}.
+install_gen_tcp(Socket, Dir, Suite, Secrets, Seq) ->
+    case crypto_info(Suite, Secrets, Seq) of
+        {ok, Info} ->
+            Opt = case Dir of tx -> ?TLS_TX; rx -> ?TLS_RX end,
+            case attach_ulp(Socket) of
+                ok -> inet:setopts(Socket, [{raw, ?SOL_TLS, Opt, Info}]);
+                Error -> Error
+            end;
+        Error ->
+            Error
+    end.
+
+attach_ulp(Socket) ->
+    case inet:getopts(Socket, [{raw, ?SOL_TCP, ?TCP_ULP, 16}]) of
+        {ok, [{raw, _, _, <<"tls", _/binary>>}]} -> ok;
+        _ -> inet:setopts(Socket, [{raw, ?SOL_TCP, ?TCP_ULP, <<"tls">>}])
+    end.
+
+%% @doc The options an `ssl:connect/3' or `ssl:listen/2' needs for {@link handoff/2}, to add to
+%% the caller's own: the secrets kept, passive mode, and `libktls_tcp' as transport. A server must
+%% not send session tickets (OTP's default) and TLS 1.3 must be negotiated.
+-spec ssl_options() -> [ssl:tls_option()].
+ssl_options() ->
+    [{keep_secrets, true}, {active, false},
+     {cb_info, {libktls_tcp, tcp, tcp_closed, tcp_error, tcp_passive}}].
+
+%% @doc Hand a TLS 1.3 `ssl' connection over to kernel TLS. On success the `ssl' processes are
+%% gone and the caller owns a passive `gen_tcp' socket that reads and writes plaintext while the
+%% kernel encrypts and decrypts records, continuing from the sequence numbers `ssl' reached
+%% (session tickets it already received are accounted for). Call it right after the handshake,
+%% before the peer sends data: bytes the `ssl' process already took off the socket but did not
+%% deliver cannot be given back to the kernel, and the hand-off then fails with `read_ahead'
+%% (close the connection). It reads the sequence numbers from the internal state of OTP 25 and
+%% 26's `ssl'; on a state it does not recognise it fails with `unknown_ssl_state' and touches
+%% nothing.
+-spec handoff(ssl:sslsocket(), client | server) -> {ok, inet:socket()} | {error, term()}.
+handoff({sslsocket, {libktls_tcp, Port, _, _}, [ConnPid | _] = Pids} = SslSocket, Role) ->
+    case ssl:connection_information(SslSocket, [protocol, selected_cipher_suite, keylog]) of
+        {ok, Info} ->
+            case traffic_secrets(Info, Role) of
+                {ok, Suite, Tx, Rx} -> take_over(SslSocket, ConnPid, Pids, Port, {Suite, Tx, Rx});
+                Error -> Error
+            end;
+        Error ->
+            Error
+    end;
+handoff(_, _) ->
+    {error, not_libktls_transport}.
+
+traffic_secrets(Info, Role) ->
+    case proplists:get_value(protocol, Info) of
+        'tlsv1.3' ->
+            Name = ssl:suite_to_str(proplists:get_value(selected_cipher_suite, Info)),
+            Keylog = proplists:get_value(keylog, Info, []),
+            {TxLabel, RxLabel} = case Role of
+                                     client -> {"CLIENT_TRAFFIC_SECRET_0", "SERVER_TRAFFIC_SECRET_0"};
+                                     server -> {"SERVER_TRAFFIC_SECRET_0", "CLIENT_TRAFFIC_SECRET_0"}
+                                 end,
+            case {suite_by_name(Name), keylog_secret(TxLabel, Keylog), keylog_secret(RxLabel, Keylog)} of
+                {{ok, Suite}, {ok, Tx}, {ok, Rx}} -> {ok, Suite, Tx, Rx};
+                {{error, _}, _, _} -> {error, {unsupported_suite, Name}};
+                _ -> {error, no_keylog}
+            end;
+        Other ->
+            {error, {unsupported_protocol, Other}}
+    end.
+
+keylog_secret(Label, Keylog) ->
+    case [Hex || Line <- Keylog, [L, _Random, Hex] <- [string:split(Line, " ", all)], L =:= Label] of
+        [Hex] -> {ok, binary:decode_hex(list_to_binary(Hex))};
+        _ -> {error, no_keylog}
+    end.
+
+%% The socket changes hands inside the ssl connection process (sys:replace_state/2 runs the fun
+%% there), so nothing can race with it: reception stops; the record sequence numbers are read
+%% from the connection's state, which must hold no byte received but not delivered; keys go in;
+%% ownership moves to the caller and the process unlinks from the port. Its transport
+%% (libktls_tcp) then ignores the close_notify and close of ssl:close/1, which ends the
+%% connection and sender processes; the hand-off returns once both are gone.
+take_over(SslSocket, ConnPid, Pids, Port, Keys) ->
+    Caller = self(),
+    Ref = make_ref(),
+    Fun = fun(State) ->
+                  Caller ! {Ref, move_socket(State, Port, Caller, Keys)},
+                  State
+          end,
+    try sys:replace_state(ConnPid, Fun) of
+        _ ->
+            receive
+                {Ref, ok} ->
+                    Mons = [erlang:monitor(process, P) || P <- Pids],
+                    _ = ssl:close(SslSocket),
+                    [receive {'DOWN', M, process, _, _} -> ok end || M <- Mons],
+                    {ok, Port};
+                {Ref, Error} ->
+                    Error
+            end
+    catch
+        exit:Reason -> {error, {ssl_process, Reason}}
+    end.
+
+move_socket(State, Port, NewOwner, {Suite, TxSecret, RxSecret}) ->
+    ok = inet:setopts(Port, [{active, false}]),
+    {messages, Mailbox} = process_info(self(), messages),
+    case {[D || {tcp, P, D} <- Mailbox, P =:= Port], record_layer(State)} of
+        {[], {ok, TxSeq, RxSeq}} ->
+            Steps = [fun() -> attach_ulp(Port) end,
+                     fun() -> install_raw(Port, ?TLS_TX, Suite, TxSecret, TxSeq) end,
+                     fun() -> install_raw(Port, ?TLS_RX, Suite, RxSecret, RxSeq) end,
+                     fun() -> gen_tcp:controlling_process(Port, NewOwner) end,
+                     fun() -> true = unlink(Port), ok end],
+            run(Steps);
+        {[], {error, _} = Error} ->
+            Error;
+        {_, _} ->
+            {error, read_ahead}
+    end.
+
+install_raw(Port, Opt, Suite, Secret, Seq) ->
+    case crypto_info(Suite, #{secret => Secret}, Seq) of
+        {ok, Info} -> inet:setopts(Port, [{raw, ?SOL_TLS, Opt, Info}]);
+        Error -> Error
+    end.
+
+%% The ssl connection state of OTP 25 and 26 (a gen_statem {StateName, #state{}}): the record
+%% layer's connection_states map, followed by the protocol buffers (bytes received, not yet
+%% decrypted) and the user data buffer (decrypted, not yet delivered).
+record_layer({connection, Data}) when is_tuple(Data) ->
+    Fields = tuple_to_list(Data),
+    case lists:splitwith(fun(F) -> not is_connection_states(F) end, Fields) of
+        {_, [#{current_write := #{sequence_number := TxSeq},
+               current_read := #{sequence_number := RxSeq}}, ProtocolBuffers, UserData | _]} ->
+            case bytes_in(ProtocolBuffers) + bytes_in(UserData) of
+                0 -> {ok, TxSeq, RxSeq};
+                _ -> {error, read_ahead}
+            end;
+        _ ->
+            {error, unknown_ssl_state}
+    end;
+record_layer({StateName, _}) ->
+    {error, {not_connected, StateName}};
+record_layer(_) ->
+    {error, unknown_ssl_state}.
+
+is_connection_states(#{current_read := _, current_write := _}) -> true;
+is_connection_states(_) -> false.
+
+bytes_in(B) when is_binary(B) -> byte_size(B);
+bytes_in(L) when is_list(L) -> lists:sum([bytes_in(E) || E <- L]);
+bytes_in(T) when is_tuple(T) -> bytes_in(tuple_to_list(T));
+bytes_in(_) -> 0.
+
+run([]) -> ok;
+run([Step | Rest]) ->
+    case Step() of
+        ok -> run(Rest);
+        Error -> Error
+    end.
+
+%% @doc The file descriptor of a `socket'-module socket.
+-spec fd(socket:socket()) -> {ok, integer()} | {error, term()}.
+fd(Socket) -> socket:getopt(Socket, {otp, fd}).
+
+%% @doc Receive one record's worth from a `socket'-module kTLS socket and decode it with a reader
+%% from {@link reader_new/1}: `{data, Bin}', `{handshake, Messages}', `close_notify', an alert, or
+%% an error (`{error, closed}' at TCP end of stream).
+recv(Socket, Reader, Timeout) ->
+    case socket:recvmsg(Socket, 16384, 64, [], Timeout) of
+        {ok, #{iov := Iov} = Msg} ->
+            Data = iolist_to_binary(Iov),
+            case control_record_type(maps:get(ctrl, Msg, [])) of
+                {ok, Type} -> reader_feed(Reader, Type, Data);
+                {error, _} = E -> E
+            end;
+        {error, _} = E ->
+            E
+    end.
+
+control_record_type([]) ->
+    {ok, ?RECORD_APPLICATION_DATA};
+control_record_type([#{level := Level, type := Type, data := Data} | Rest]) ->
+    case record_type(level_number(Level), Type, Data) of
+        {ok, _} = Ok -> Ok;
+        {error, enomsg} -> control_record_type(Rest)
+    end.
+
+level_number(Level) when is_integer(Level) -> Level;
+level_number(_) -> -1.

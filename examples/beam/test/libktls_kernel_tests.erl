@@ -1,0 +1,268 @@
+%% SPDX-License-Identifier: MIT
+%% libktls from Erlang on a kTLS kernel (the test VM): gen_tcp sockets keyed from Erlang, control
+%% records on socket-module sockets, and an ssl connection handed over to the kernel.
+-module(libktls_kernel_tests).
+-include_lib("eunit/include/eunit.hrl").
+
+-define(SOL_TLS, 282).
+-define(TLS_TX, 1).
+-define(TLS_SET_RECORD_TYPE, 1).
+
+probe_test() ->
+    ?assertMatch({ok, #{tls := true, tls13_tx := true, tls13_rx := true}}, libktls:probe_kernel()).
+
+%% Two gen_tcp endpoints; every key installed from Erlang with inet:setopts/2 raw options.
+gen_tcp_both_ways_test() ->
+    {C, S} = gen_tcp_pair(),
+    Up = crypto:strong_rand_bytes(32),
+    Down = crypto:strong_rand_bytes(32),
+    ok = libktls:install_gen_tcp(C, tx, 16#1301, #{secret => Up}, 0),
+    ok = libktls:install_gen_tcp(C, rx, 16#1301, #{secret => Down}, 0),
+    ok = libktls:install_gen_tcp(S, rx, 16#1301, #{secret => Up}, 0),
+    ok = libktls:install_gen_tcp(S, tx, 16#1301, #{secret => Down}, 0),
+    ToServer = crypto:strong_rand_bytes(300000),
+    ToClient = crypto:strong_rand_bytes(200000),
+    Self = self(),
+    [spawn_link(fun() -> ok = gen_tcp:send(Sock, Data), Self ! sent end)
+     || {Sock, Data} <- [{C, ToServer}, {S, ToClient}]],
+    ?assertEqual(ToServer, recv_exact(S, byte_size(ToServer))),
+    ?assertEqual(ToClient, recv_exact(C, byte_size(ToClient))),
+    [receive sent -> ok end || _ <- [1, 2]],
+    %% the kernel made the records: its live TX sequence number counts them
+    {ok, [{raw, _, _, Info}]} = inet:getopts(C, [{raw, ?SOL_TLS, ?TLS_TX, 40}]),
+    <<16#0304:16/native, 51:16/native, _:28/binary, Records:64/big>> = Info,
+    ?assert(Records >= byte_size(ToServer) div 16384 + 1),
+    gen_tcp:close(C),
+    gen_tcp:close(S).
+
+%% A receiver with the wrong key gets an error, never the bytes: they really are encrypted.
+gen_tcp_wrong_key_test() ->
+    {C, S} = gen_tcp_pair(),
+    ok = libktls:install_gen_tcp(C, tx, 16#1303, #{secret => crypto:strong_rand_bytes(32)}, 0),
+    ok = libktls:install_gen_tcp(S, rx, 16#1303, #{secret => crypto:strong_rand_bytes(32)}, 0),
+    ok = gen_tcp:send(C, <<"secret message">>),
+    ?assertEqual({error, ebadmsg}, gen_tcp:recv(S, 0, 5000)),
+    gen_tcp:close(C),
+    gen_tcp:close(S).
+
+%% A socket-module receiver gets data, a handshake message and alerts, decoded by libktls. The
+%% sender writes the control records from Erlang, with sendmsg and a TLS_SET_RECORD_TYPE cmsg.
+socket_control_records_test() ->
+    {C, S} = socket_pair(),
+    Secret = crypto:strong_rand_bytes(48),
+    {ok, CFd} = libktls:fd(C),
+    {ok, SFd} = libktls:fd(S),
+    ok = libktls:install(CFd, tx, 16#1302, #{secret => Secret}, 0),
+    ok = libktls:install(SFd, rx, 16#1302, #{secret => Secret}, 0),
+    ?assertMatch({ok, #{tls := true, tx := sw, rx := none}}, libktls:socket_mode(CFd)),
+    Ticket = crypto:strong_rand_bytes(180),
+    ok = socket:send(C, <<"before the ticket">>),
+    ok = send_record(C, 22, <<4, (byte_size(Ticket)):24, Ticket/binary>>),
+    ok = socket:send(C, <<"after the ticket">>),
+    ok = send_record(C, 21, <<1, 0>>),
+    {ok, R} = libktls:reader_new('tlsv1.3'),
+    ?assertEqual({data, <<"before the ticket">>}, libktls:recv(S, R, 5000)),
+    ?assertEqual({handshake, [{4, Ticket}]}, libktls:recv(S, R, 5000)),
+    ?assertEqual({data, <<"after the ticket">>}, libktls:recv(S, R, 5000)),
+    ?assertEqual(close_notify, libktls:recv(S, R, 5000)),
+    socket:close(C),
+    socket:close(S).
+
+%% The NIF's own senders, and a fatal alert.
+socket_fatal_alert_test() ->
+    {C, S} = socket_pair(),
+    Secret = crypto:strong_rand_bytes(32),
+    {ok, CFd} = libktls:fd(C),
+    {ok, SFd} = libktls:fd(S),
+    ok = libktls:install(CFd, tx, 16#1301, #{secret => Secret}, 0),
+    ok = libktls:install(SFd, rx, 16#1301, #{secret => Secret}, 0),
+    ok = libktls:send_handshake(CFd, 24, <<0>>),
+    ok = libktls:send_alert(CFd, 2, 40),
+    {ok, R} = libktls:reader_new('tlsv1.3'),
+    ?assertEqual({handshake, [{24, <<0>>}]}, libktls:recv(S, R, 5000)),
+    ?assertEqual({alert, fatal, handshake_failure}, libktls:recv(S, R, 5000)),
+    socket:close(C),
+    socket:close(S).
+
+%% Erlang's ssl does the TLS 1.3 handshake with OpenSSL (examples/openssl/file-server in
+%% userspace mode); the connection is handed to the kernel; no ssl process is left; the file
+%% arrives intact through plain gen_tcp calls. With session tickets, ssl has read two records
+%% under the server's traffic key before the hand-off: the kernel must continue at 2.
+ssl_handoff_test_() ->
+    [{timeout, 120, fun() -> ssl_handoff(0) end},
+     {timeout, 120, fun() -> ssl_handoff(2) end}].
+
+ssl_handoff(Tickets) ->
+    {ok, _} = application:ensure_all_started(ssl),
+    Dir = scratch_dir(),
+    File = crypto:strong_rand_bytes(1048576 + 4321),
+    ok = file:write_file(filename:join(Dir, "data.bin"), File),
+    {Server, Port} = start_file_server(Dir, Tickets),
+    TicketOpts = case Tickets of 0 -> []; _ -> [{session_tickets, manual}] end,
+    {ok, Ssl} = ssl:connect({127, 0, 0, 1}, Port,
+                            [binary, {versions, ['tlsv1.3']}, {verify, verify_none}]
+                            ++ TicketOpts ++ libktls:ssl_options(), 30000),
+    %% with manual tickets ssl hands each one to its owner once it has processed the record
+    [receive {ssl, session_ticket, _} -> ok after 30000 -> error(no_ticket) end
+     || _ <- lists:seq(1, Tickets)],
+    {sslsocket, _, SslPids} = Ssl,
+    {ok, Sock} = libktls:handoff(Ssl, client),
+    [?assertNot(is_process_alive(P)) || P <- SslPids],
+    ?assertEqual({connected, self()}, erlang:port_info(Sock, connected)),
+    ok = gen_tcp:send(Sock, <<"GET data.bin\n">>),
+    ?assertEqual(File, recv_exact(Sock, byte_size(File))),
+    %% the server's close_notify is a control record, which gen_tcp cannot receive
+    ?assertEqual({error, eio}, gen_tcp:recv(Sock, 0, 10000)),
+    gen_tcp:close(Sock),
+    {Status, Output} = wait_server(Server, []),
+    ?assertEqual(0, Status),
+    ?assertNotEqual(nomatch, string:find(Output, "served data.bin through SSL_write")).
+
+%% Both ends in Erlang: the server hands off too (its role picks the secrets). Application data
+%% must not flow before both are done; an Erlang message says when the server is ready.
+erlang_both_ends_test_() ->
+    {timeout, 120, fun erlang_both_ends/0}.
+
+erlang_both_ends() ->
+    {ok, _} = application:ensure_all_started(ssl),
+    {ServerConf, ClientConf} = test_certs(),
+    {ok, L} = ssl:listen(0, ServerConf ++ [binary, {versions, ['tlsv1.3']}] ++ libktls:ssl_options()),
+    {ok, {_, Port}} = ssl:sockname(L),
+    Client = self(),
+    Request = crypto:strong_rand_bytes(100000),
+    Server = spawn_link(fun() ->
+        {ok, T} = ssl:transport_accept(L, 30000),
+        {ok, S} = ssl:handshake(T, 30000),
+        {ok, Sock} = libktls:handoff(S, server),
+        Client ! {server_ready, self()},
+        Data = recv_exact(Sock, byte_size(Request)),
+        ok = gen_tcp:send(Sock, crypto:hash(sha256, Data)),
+        Client ! {server_done, gen_tcp:recv(Sock, 0, 10000)}
+    end),
+    {ok, C} = ssl:connect({127, 0, 0, 1}, Port, ClientConf ++ [binary, {versions, ['tlsv1.3']}]
+                          ++ libktls:ssl_options(), 30000),
+    {ok, Sock} = libktls:handoff(C, client),
+    receive {server_ready, Server} -> ok after 30000 -> error(server_not_ready) end,
+    ok = gen_tcp:send(Sock, Request),
+    ?assertEqual(crypto:hash(sha256, Request), recv_exact(Sock, 32)),
+    gen_tcp:close(Sock),
+    ?assertEqual({server_done, {error, closed}}, receive {server_done, _} = M -> M after 30000 -> timeout end),
+    ssl:close(L).
+
+%% Data the ssl process already received cannot reach the kernel: the hand-off says so.
+read_ahead_is_refused_test_() ->
+    {timeout, 120, fun read_ahead_is_refused/0}.
+
+read_ahead_is_refused() ->
+    {ok, _} = application:ensure_all_started(ssl),
+    {ServerConf, ClientConf} = test_certs(),
+    {ok, L} = ssl:listen(0, ServerConf ++ [binary, {versions, ['tlsv1.3']}, {active, false}]),
+    {ok, {_, Port}} = ssl:sockname(L),
+    Client = self(),
+    spawn_link(fun() ->
+        {ok, T} = ssl:transport_accept(L, 30000),
+        {ok, S} = ssl:handshake(T, 30000),
+        ok = ssl:send(S, <<"too early">>),
+        Client ! sent,
+        receive stop -> ssl:close(S) end
+    end),
+    {ok, C} = ssl:connect({127, 0, 0, 1}, Port, ClientConf ++ [binary, {versions, ['tlsv1.3']}]
+                          ++ libktls:ssl_options(), 30000),
+    receive sent -> ok end,
+    timer:sleep(1000),
+    ?assertEqual({error, read_ahead}, libktls:handoff(C, client)),
+    ssl:close(C),
+    ssl:close(L).
+
+tls12_is_refused_test_() ->
+    {timeout, 120, fun tls12_is_refused/0}.
+
+tls12_is_refused() ->
+    {ok, _} = application:ensure_all_started(ssl),
+    {ServerConf, ClientConf} = test_certs(),
+    {ok, L} = ssl:listen(0, ServerConf ++ [binary, {versions, ['tlsv1.2']}]),
+    {ok, {_, Port}} = ssl:sockname(L),
+    spawn_link(fun() ->
+        {ok, T} = ssl:transport_accept(L, 30000),
+        {ok, S} = ssl:handshake(T, 30000),
+        receive stop -> ssl:close(S) end
+    end),
+    {ok, C} = ssl:connect({127, 0, 0, 1}, Port, ClientConf ++ [binary, {versions, ['tlsv1.2']}]
+                          ++ libktls:ssl_options(), 30000),
+    ?assertEqual({error, {unsupported_protocol, 'tlsv1.2'}}, libktls:handoff(C, client)),
+    ssl:close(C),
+    ssl:close(L).
+
+test_certs() ->
+    Key = [{key, {namedCurve, secp256r1}}],
+    Chain = #{root => Key, intermediates => [], peer => Key},
+    #{server_config := S, client_config := C} =
+        public_key:pkix_test_data(#{server_chain => Chain, client_chain => Chain}),
+    {S, [{verify, verify_peer}, {server_name_indication, disable} | C]}.
+
+%% handoff/2 refuses an ssl socket that does not run over libktls_tcp.
+handoff_needs_transport_test() ->
+    ?assertEqual({error, not_libktls_transport},
+                 libktls:handoff({sslsocket, {gen_tcp, undefined, tls_connection, undefined}, []},
+                                 client)).
+
+gen_tcp_pair() ->
+    {ok, L} = gen_tcp:listen(0, [binary, {active, false}, {ip, {127, 0, 0, 1}}]),
+    {ok, Port} = inet:port(L),
+    {ok, C} = gen_tcp:connect({127, 0, 0, 1}, Port, [binary, {active, false}]),
+    {ok, S} = gen_tcp:accept(L, 5000),
+    gen_tcp:close(L),
+    {C, S}.
+
+socket_pair() ->
+    {ok, L} = socket:open(inet, stream, tcp),
+    ok = socket:bind(L, #{family => inet, addr => loopback, port => 0}),
+    ok = socket:listen(L),
+    {ok, Addr} = socket:sockname(L),
+    {ok, C} = socket:open(inet, stream, tcp),
+    ok = socket:connect(C, Addr),
+    {ok, S} = socket:accept(L, 5000),
+    socket:close(L),
+    {C, S}.
+
+send_record(Socket, Type, Data) ->
+    socket:sendmsg(Socket, #{iov => [Data],
+                             ctrl => [#{level => ?SOL_TLS, type => ?TLS_SET_RECORD_TYPE,
+                                        data => <<Type>>}]}).
+
+recv_exact(Sock, N) -> recv_exact(Sock, N, []).
+recv_exact(_Sock, 0, Acc) -> iolist_to_binary(lists:reverse(Acc));
+recv_exact(Sock, N, Acc) ->
+    {ok, Data} = gen_tcp:recv(Sock, 0, 30000),
+    recv_exact(Sock, N - byte_size(Data), [Data | Acc]).
+
+scratch_dir() ->
+    Base = case os:getenv("TMPDIR") of false -> "/tmp"; T -> T end,
+    Dir = filename:join(Base, "libktls-beam-" ++ os:getpid() ++ "-"
+                        ++ integer_to_list(erlang:unique_integer([positive]))),
+    ok = file:make_dir(Dir),
+    Dir.
+
+start_file_server(Dir, Tickets) ->
+    Exe = filename:join([os:getenv("KTLS_EXAMPLES"), "openssl", "file-server"]),
+    Port = open_port({spawn_executable, Exe},
+                     [{args, ["--count", "1", "--tickets", integer_to_list(Tickets), "--userspace", Dir]},
+                      {line, 1024}, exit_status, stderr_to_stdout, binary]),
+    receive
+        {Port, {data, {eol, <<"listening on 127.0.0.1:", Rest/binary>>}}} ->
+            [TcpPort | _] = binary:split(Rest, <<" ">>),
+            {Port, binary_to_integer(TcpPort)}
+    after 30000 ->
+            error(file_server_did_not_start)
+    end.
+
+wait_server(Port, Lines) ->
+    receive
+        {Port, {data, {_, Line}}} -> wait_server(Port, [Line | Lines]);
+        {Port, {exit_status, Status}} ->
+            Output = lists:flatten([[binary_to_list(L), $\n] || L <- lists:reverse(Lines)]),
+            io:format(user, "file-server: ~s", [Output]),
+            {Status, Output}
+    after 60000 ->
+            error(file_server_did_not_exit)
+    end.

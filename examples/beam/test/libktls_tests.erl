@@ -1,0 +1,67 @@
+%% SPDX-License-Identifier: MIT
+%% libktls from Erlang without a kTLS kernel: option bytes, suites, the record decoder.
+-module(libktls_tests).
+-include_lib("eunit/include/eunit.hrl").
+
+%% RFC 8448 §3: the client application traffic secret, and the key and IV it gives.
+-define(SECRET, <<16#9e40646ce79a7f9dc05af8889bce6552875afa0b06df0087f792ebb7c17504a5:256>>).
+-define(KEY, <<16#17422dda596ed5d9acd890e3c63f5051:128>>).
+-define(SALT, <<16#5b78923d:32>>).
+-define(IV, <<16#ee08579033e523d9:64>>).
+
+crypto_info_layout_test() ->
+    %% struct tls12_crypto_info_aes_gcm_128: version and cipher (host order), IV, key, salt, seq
+    {ok, Info} = libktls:crypto_info(16#1301, #{secret => ?SECRET}, 7),
+    ?assertEqual(<<16#0304:16/native, 51:16/native, ?IV/binary, ?KEY/binary, ?SALT/binary,
+                   7:64/big>>, Info).
+
+crypto_info_from_key_and_iv_test() ->
+    {ok, FromSecret} = libktls:crypto_info(16#1301, #{secret => ?SECRET}, 0),
+    ?assertEqual({ok, FromSecret},
+                 libktls:crypto_info(16#1301, #{key => ?KEY, iv => <<?SALT/binary, ?IV/binary>>}, 0)).
+
+crypto_info_errors_test() ->
+    ?assertEqual({error, einval}, libktls:crypto_info(16#1301, #{secret => <<1, 2, 3>>}, 0)),
+    ?assertEqual({error, eprotonosupport}, libktls:crypto_info(16#0005, #{secret => ?SECRET}, 0)),
+    ?assertError(badarg, libktls:crypto_info(16#1301, not_a_map, 0)),
+    ?assertError(badarg, libktls:crypto_info(16#1301, #{secret => binary:copy(<<0>>, 49)}, 0)).
+
+every_otp_tls13_suite_is_known_test() ->
+    %% the names libktls:handoff/2 gets from ssl:suite_to_str/1; the kernel has no AES-CCM-8
+    Names = [ssl:suite_to_str(S) || S <- ssl:cipher_suites(exclusive, 'tlsv1.3')],
+    ?assert(length(Names) >= 4),
+    [?assertMatch({ok, _}, libktls:suite_by_name(N)) || N <- Names, N =/= "TLS_AES_128_CCM_8_SHA256"],
+    ?assertEqual({error, eprotonosupport}, libktls:suite_by_name("TLS_AES_128_CCM_8_SHA256")),
+    ?assertEqual({ok, 16#1303}, libktls:suite_by_name("TLS_CHACHA20_POLY1305_SHA256")),
+    ?assertEqual({error, eprotonosupport}, libktls:suite_by_name("TLS_NULL_WITH_NULL_NULL")).
+
+suite_info_test() ->
+    ?assertMatch({ok, #{name := "TLS_AES_256_GCM_SHA384", tls_version := 'tlsv1.3',
+                        key_len := 32, secret_len := 48, iv_len := 12}},
+                 libktls:suite_info(16#1302)).
+
+record_type_test() ->
+    ?assertEqual({ok, 21}, libktls:record_type(282, 2, <<21>>)),
+    ?assertEqual({error, enomsg}, libktls:record_type(1, 2, <<21>>)).
+
+reader_test() ->
+    {ok, R} = libktls:reader_new('tlsv1.3'),
+    ?assertEqual({data, <<"hi">>}, libktls:reader_feed(R, 23, <<"hi">>)),
+    %% a NewSessionTicket split over two records, then a KeyUpdate in one
+    ?assertEqual({handshake, []}, libktls:reader_feed(R, 22, <<4, 0, 0, 3, $a>>)),
+    ?assertEqual({handshake, [{4, <<"abc">>}]}, libktls:reader_feed(R, 22, <<"bc">>)),
+    ?assertEqual({handshake, [{24, <<1>>}]}, libktls:reader_feed(R, 22, <<24, 0, 0, 1, 1>>)),
+    ?assertEqual(close_notify, libktls:reader_feed(R, 21, <<1, 0>>)).
+
+reader_fatal_alert_test() ->
+    {ok, R} = libktls:reader_new('tlsv1.3'),
+    ?assertEqual({alert, fatal, decode_error}, libktls:reader_feed(R, 21, <<2, 50>>)).
+
+reader_protocol_error_test() ->
+    {ok, R} = libktls:reader_new('tlsv1.3'),
+    %% a ClientHello after the handshake: the reader names the alert to answer with
+    ?assertEqual({error, {error, eproto}, {alert, fatal, unexpected_message}},
+                 libktls:reader_feed(R, 22, <<1, 0, 0, 0>>)).
+
+version_test() ->
+    ?assertMatch([$1 | _], libktls:version()).
