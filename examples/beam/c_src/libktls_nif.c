@@ -143,6 +143,28 @@ static ERL_NIF_TERM nif_crypto_info(ErlNifEnv *env, int argc, const ERL_NIF_TERM
 	return enif_make_tuple2(env, atom(env, "ok"), out);
 }
 
+/* next_secret(Suite, Secret) -> {ok, NextSecret} | {error, Reason}: the TLS 1.3 KeyUpdate step */
+static ERL_NIF_TERM nif_next_secret(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[])
+{
+	uint8_t secret[KTLS_SECRET_MAX], next[KTLS_SECRET_MAX];
+	ErlNifBinary bin;
+	ERL_NIF_TERM out;
+	uint16_t suite;
+	int ret;
+
+	(void)argc;
+	if (!get_u16(env, argv[0], &suite) || !enif_inspect_binary(env, argv[1], &bin) ||
+	    bin.size > KTLS_SECRET_MAX)
+		return enif_make_badarg(env);
+	memcpy(secret, bin.data, bin.size);
+	ret = ktls_update_secret(suite, secret, bin.size, next);
+	explicit_bzero(secret, sizeof(secret));
+	if (ret == 0)
+		memcpy(enif_make_new_binary(env, bin.size, &out), next, bin.size);
+	explicit_bzero(next, sizeof(next));
+	return ret < 0 ? error_tuple(env, ret) : enif_make_tuple2(env, atom(env, "ok"), out);
+}
+
 /* install(Fd, Dir, Suite, Secrets, Seq) -> ok | {error, Reason} */
 static ERL_NIF_TERM nif_install(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[])
 {
@@ -363,7 +385,7 @@ static ERL_NIF_TERM handshake_messages(ErlNifEnv *env, struct ktls_reader *reade
 
 /*
  * reader_feed(Reader, RecordType, Data) ->
- *   {data, Data} | {handshake, [{Type, Body}]} | close_notify | {alert, Level, Name}
+ *   {data, Data} | {handshake, [{Type, Body}]} | more | close_notify | {alert, Level, Name}
  *   | {error, Reason} | {error, Reason, {alert, Level, Name}} (the alert to send)
  */
 static ERL_NIF_TERM nif_reader_feed(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[])
@@ -384,7 +406,10 @@ static ERL_NIF_TERM nif_reader_feed(ErlNifEnv *env, int argc, const ERL_NIF_TERM
 	case 0:
 		if (type == KTLS_RECORD_APPLICATION_DATA)
 			return enif_make_tuple2(env, atom(env, "data"), argv[2]);
-		return enif_make_tuple2(env, atom(env, "handshake"), enif_make_list(env, 0));
+		/* a whole warning alert that does not end the connection (user_canceled, TLS 1.2) */
+		if (type == KTLS_RECORD_ALERT && data.size == 2 && ktls_reader_alert(res->reader, &alert) == 1)
+			return alert_term(env, &alert);
+		return atom(env, "more"); /* part of a handshake message or alert */
 	case 1:
 		return atom(env, "close_notify");
 	case -ENOMSG:
@@ -449,6 +474,7 @@ static int load(ErlNifEnv *env, void **priv, ERL_NIF_TERM info)
 
 static ErlNifFunc funcs[] = {
 	{ "crypto_info", 3, nif_crypto_info, ERL_NIF_DIRTY_JOB_CPU_BOUND },
+	{ "next_secret", 2, nif_next_secret, ERL_NIF_DIRTY_JOB_CPU_BOUND },
 	{ "install", 5, nif_install, ERL_NIF_DIRTY_JOB_IO_BOUND },
 	{ "suite_info", 1, nif_suite_info, 0 },
 	{ "suites", 0, nif_suites, 0 },

@@ -14,7 +14,7 @@
 %% Erlang cannot wipe a binary, so keep them in no state: pass them straight in and drop them.
 -module(libktls).
 
--export([crypto_info/3, install/5, install_gen_tcp/5, suite_info/1, suites/0, suite_by_name/1,
+-export([crypto_info/3, next_secret/2, install/5, install_gen_tcp/5, suite_info/1, suites/0, suite_by_name/1,
          probe_kernel/0, socket_mode/1, record_type/3, reader_new/1, reader_feed/3,
          send_alert/3, send_handshake/3, version/0]).
 -export([ssl_options/0, handoff/2, fd/1, recv/3]).
@@ -48,6 +48,12 @@ nif() -> erlang:nif_error(libktls_nif_not_loaded).
 %% its secrets and the sequence number of the next record. The bytes hold the key.
 -spec crypto_info(0..65535, secrets(), non_neg_integer()) -> {ok, binary()} | {error, reason()}.
 crypto_info(_Suite, _Secrets, _Seq) -> nif().
+
+%% @doc The next traffic secret of a TLS 1.3 KeyUpdate (RFC 8446 §7.2, "traffic upd"). Its keys go
+%% in at sequence 0, on kernels that can replace keys (`probe_kernel()': `rekey => true', Linux
+%% 6.14+); older ones refuse a second install with `ebusy'.
+-spec next_secret(0..65535, binary()) -> {ok, binary()} | {error, reason()}.
+next_secret(_Suite, _Secret) -> nif().
 
 %% @doc `ktls_install()' on a file descriptor (see {@link fd/1}).
 -spec install(integer(), dir(), 0..65535, secrets(), non_neg_integer()) -> ok | {error, reason()}.
@@ -85,8 +91,9 @@ record_type(_Level, _Type, _Data) -> nif().
 -spec reader_new('tlsv1.2' | 'tlsv1.3') -> {ok, reference()} | {error, reason()}.
 reader_new(_Version) -> nif().
 
+%% `more': part of a handshake message or alert, nothing to report yet.
 -spec reader_feed(reference(), 0..255, binary()) ->
-          {data, binary()} | {handshake, [{0..255, binary()}]} | close_notify |
+          {data, binary()} | {handshake, [{0..255, binary()}]} | more | close_notify |
           {alert, fatal | warning, atom()} | {error, term()} | {error, term(), tuple()}.
 reader_feed(_Reader, _RecordType, _Data) -> nif().
 
@@ -267,8 +274,8 @@ run([Step | Rest]) ->
 fd(Socket) -> socket:getopt(Socket, {otp, fd}).
 
 %% @doc Receive one record's worth from a `socket'-module kTLS socket and decode it with a reader
-%% from {@link reader_new/1}: `{data, Bin}', `{handshake, Messages}', `close_notify', an alert, or
-%% an error (`{error, closed}' at TCP end of stream).
+%% from {@link reader_new/1}: `{data, Bin}', `{handshake, Messages}', `more', `close_notify', an
+%% alert, or an error (`{error, closed}' at TCP end of stream).
 recv(Socket, Reader, Timeout) ->
     case socket:recvmsg(Socket, 16384, 64, [], Timeout) of
         {ok, #{iov := Iov} = Msg} ->

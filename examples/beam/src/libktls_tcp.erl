@@ -28,6 +28,8 @@ shutdown(Socket, How) -> owned(Socket, fun() -> gen_tcp:shutdown(Socket, How) en
 setopts(Socket, Opts) -> owned(Socket, fun() -> inet:setopts(Socket, Opts) end, ok).
 
 %% In the process that owns the socket, or before the hand-off, as gen_tcp.
+owned(Socket, Op, _HandedOff) when not is_port(Socket) ->
+    Op();
 owned(Socket, Op, HandedOff) ->
     case erlang:port_info(Socket, connected) of
         {connected, Owner} when Owner =/= self() ->

@@ -35,6 +35,31 @@ gen_tcp_both_ways_test() ->
     gen_tcp:close(C),
     gen_tcp:close(S).
 
+%% KeyUpdate from Erlang: the next secret's keys replace the first ones where the kernel can
+%% rekey (6.14+); elsewhere the second install is refused with ebusy and data keeps flowing.
+gen_tcp_key_update_test() ->
+    {C, S} = gen_tcp_pair(),
+    Secret = crypto:strong_rand_bytes(32),
+    ok = libktls:install_gen_tcp(C, tx, 16#1301, #{secret => Secret}, 0),
+    ok = libktls:install_gen_tcp(S, rx, 16#1301, #{secret => Secret}, 0),
+    ok = gen_tcp:send(C, <<"generation 0">>),
+    ?assertEqual(<<"generation 0">>, recv_exact(S, 12)),
+    {ok, Next} = libktls:next_secret(16#1301, Secret),
+    {ok, #{rekey := CanRekey}} = libktls:probe_kernel(),
+    case CanRekey of
+        true ->
+            ok = libktls:install_gen_tcp(C, tx, 16#1301, #{secret => Next}, 0),
+            ok = libktls:install_gen_tcp(S, rx, 16#1301, #{secret => Next}, 0),
+            ok = gen_tcp:send(C, <<"generation 1">>),
+            ?assertEqual(<<"generation 1">>, recv_exact(S, 12));
+        false ->
+            ?assertEqual({error, ebusy}, libktls:install_gen_tcp(C, tx, 16#1301, #{secret => Next}, 0)),
+            ok = gen_tcp:send(C, <<"still generation 0">>),
+            ?assertEqual(<<"still generation 0">>, recv_exact(S, 18))
+    end,
+    gen_tcp:close(C),
+    gen_tcp:close(S).
+
 %% A receiver with the wrong key gets an error, never the bytes: they really are encrypted.
 gen_tcp_wrong_key_test() ->
     {C, S} = gen_tcp_pair(),

@@ -35,6 +35,15 @@ every_otp_tls13_suite_is_known_test() ->
     ?assertEqual({ok, 16#1303}, libktls:suite_by_name("TLS_CHACHA20_POLY1305_SHA256")),
     ?assertEqual({error, eprotonosupport}, libktls:suite_by_name("TLS_NULL_WITH_NULL_NULL")).
 
+%% HKDF-Expand-Label(Secret, "traffic upd", "", 32) computed here with HMAC-SHA256
+next_secret_test() ->
+    Label = <<"tls13 traffic upd">>,
+    Info = <<32:16, (byte_size(Label)):8, Label/binary, 0:8>>,
+    Expected = crypto:mac(hmac, sha256, ?SECRET, <<Info/binary, 1>>),
+    ?assertEqual({ok, Expected}, libktls:next_secret(16#1301, ?SECRET)),
+    ?assertEqual({error, einval}, libktls:next_secret(16#1302, ?SECRET)),
+    ?assertEqual({error, eprotonosupport}, libktls:next_secret(16#C02F, ?SECRET)).
+
 suite_info_test() ->
     ?assertMatch({ok, #{name := "TLS_AES_256_GCM_SHA384", tls_version := 'tlsv1.3',
                         key_len := 32, secret_len := 48, iv_len := 12}},
@@ -48,10 +57,15 @@ reader_test() ->
     {ok, R} = libktls:reader_new('tlsv1.3'),
     ?assertEqual({data, <<"hi">>}, libktls:reader_feed(R, 23, <<"hi">>)),
     %% a NewSessionTicket split over two records, then a KeyUpdate in one
-    ?assertEqual({handshake, []}, libktls:reader_feed(R, 22, <<4, 0, 0, 3, $a>>)),
+    ?assertEqual(more, libktls:reader_feed(R, 22, <<4, 0, 0, 3, $a>>)),
     ?assertEqual({handshake, [{4, <<"abc">>}]}, libktls:reader_feed(R, 22, <<"bc">>)),
     ?assertEqual({handshake, [{24, <<1>>}]}, libktls:reader_feed(R, 22, <<24, 0, 0, 1, 1>>)),
     ?assertEqual(close_notify, libktls:reader_feed(R, 21, <<1, 0>>)).
+
+reader_warning_alert_test() ->
+    {ok, R} = libktls:reader_new('tlsv1.3'),
+    ?assertEqual({alert, warning, user_canceled}, libktls:reader_feed(R, 21, <<1, 90>>)),
+    ?assertEqual({data, <<"on">>}, libktls:reader_feed(R, 23, <<"on">>)).
 
 reader_fatal_alert_test() ->
     {ok, R} = libktls:reader_new('tlsv1.3'),

@@ -1,0 +1,69 @@
+#!/bin/bash
+# Benchmark libktls against userspace OpenSSL and OpenSSL's built-in kTLS. Not a test: it reports
+# medians of interleaved runs and ratios. Runs natively where this kernel has kTLS, else inside the
+# test VM (a Debian kernel under qemu TCG), where absolute numbers mean little: read the ratios.
+#
+# usage: bench/run-bench.sh [BUILDDIR]
+# environment: KTLS_BENCH_MIB (64), KTLS_BENCH_RUNS (5), KTLS_BENCH_CONNS (1000),
+#              KTLS_BENCH_KERNEL (6.12: the VM's kernel series)
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+
+if [ "${1:-}" = --inner ]; then
+	bench=$2
+	mib=${KTLS_BENCH_MIB:-64} runs=${KTLS_BENCH_RUNS:-5} conns=${KTLS_BENCH_CONNS:-1000}
+	if [ -n "${KTLS_IN_VM:-}" ]; then
+		echo "environment: EMULATED: qemu TCG, kernel $(uname -r), $(nproc) vCPU, both ends on one"
+		echo "  machine. Emulation is 40-60x slower than native and uneven across instruction mixes:"
+		echo "  absolute times and throughputs mean little; compare the ratios and instruction counts."
+	else
+		echo "environment: native, kernel $(uname -r), $(nproc) CPUs, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)"
+	fi
+	echo
+	"$bench" throughput --mib "$mib" --runs "$runs" || exit 1
+	echo
+	"$bench" handoff --conns 300 || exit 1
+	echo
+	"$bench" heap --conns "$conns" || exit 1
+	echo
+	if ! command -v valgrind >/dev/null; then
+		echo "instruction counts: skipped (valgrind is not installed)"
+		exit 0
+	fi
+	echo "userspace instructions per call (valgrind --tool=callgrind; the kernel's work is not counted)"
+	ratio() { awk -v a="$1" -v b="$2" 'BEGIN { print a / b }'; }
+	declare -A per_call
+	for target in recv-raw recv-record conn-read install-raw install; do
+		out=$(mktemp -d)
+		fn=cg_${target//-/_}
+		if ! valgrind --tool=callgrind --callgrind-out-file="$out/cg.%p" --collect-atstart=no \
+			--toggle-collect="$fn" "$bench" callgrind-target "$target" >"$out/stdout" 2>"$out/stderr"; then
+			cat "$out/stderr"
+			exit 1
+		fi
+		calls=$(sed -n 's/^calls //p' "$out/stdout")
+		total=$(cat "$out"/cg.* | awk '/^(totals|summary):/ { s += $2 } END { print s + 0 }')
+		per_call[$target]=$((total / calls))
+		rm -rf "$out"
+	done
+	printf '  %-58s %8d\n' "receive a 4 KiB record: recvmsg + cmsg check by hand" "${per_call[recv-raw]}"
+	printf '  %-58s %8d  %5.2fx\n' "receive a 4 KiB record: ktls_recv_record()" "${per_call[recv-record]}" \
+		"$(ratio "${per_call[recv-record]}" "${per_call[recv-raw]}")"
+	printf '  %-58s %8d  %5.2fx\n' "receive a 4 KiB record: ktls_conn_read()" "${per_call[conn-read]}" \
+		"$(ratio "${per_call[conn-read]}" "${per_call[recv-raw]}")"
+	printf '  %-58s %8d\n' "install TX+RX: setsockopt x3, bytes precomputed" "${per_call[install-raw]}"
+	printf '  %-58s %8d  %5.2fx\n' "install TX+RX: ktls_install() x2 from secrets (HKDF)" "${per_call[install]}" \
+		"$(ratio "${per_call[install]}" "${per_call[install-raw]}")"
+	exit 0
+fi
+
+build=$(cd "${1:-$root/build}" && pwd) || exit 1
+meson compile -C "$build" >/dev/null || { echo "run-bench: the build failed" >&2; exit 1; }
+bench=$build/bench/ktls-bench
+[ -x "$bench" ] || { echo "run-bench: $bench was not built (-Dexamples=true)" >&2; exit 1; }
+if "$build/tools/ktls" probe --json | grep -q '"tls":1'; then
+	exec "$0" --inner "$bench"
+fi
+echo "This kernel ($(uname -r)) has no kTLS: running the benchmark inside the test VM."
+exec "$root/tests/vm/ktls-vm" --kernel "${KTLS_BENCH_KERNEL:-6.12}" --timeout 7200 -- "$0" --inner "$bench"
