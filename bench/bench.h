@@ -41,6 +41,7 @@ double median(double *values, size_t n);
 void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 int bench_throughput(int argc, char **argv);
+int bench_transfer(int argc, char **argv);
 int bench_handoff(int argc, char **argv);
 int bench_heap(int argc, char **argv);
 int bench_callgrind_target(int argc, char **argv);

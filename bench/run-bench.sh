@@ -3,6 +3,9 @@
 # medians of interleaved runs and ratios. Runs natively where this kernel has kTLS, else inside the
 # test VM (a Debian kernel under qemu TCG), where absolute numbers mean little: read the ratios.
 #
+# Under emulation it then boots one 1-vCPU VM per transfer with a qemu plugin that counts every
+# guest instruction (insn-count.c): the deterministic comparison there.
+#
 # usage: bench/run-bench.sh [BUILDDIR]
 # environment: KTLS_BENCH_MIB (64), KTLS_BENCH_RUNS (5), KTLS_BENCH_CONNS (1000),
 #              KTLS_BENCH_KERNEL (6.12: the VM's kernel series)
@@ -66,4 +69,30 @@ if "$build/tools/ktls" probe --json | grep -q '"tls":1'; then
 	exec "$0" --inner "$bench"
 fi
 echo "This kernel ($(uname -r)) has no kTLS: running the benchmark inside the test VM."
-exec "$root/tests/vm/ktls-vm" --kernel "${KTLS_BENCH_KERNEL:-6.12}" --timeout 7200 -- "$0" --inner "$bench"
+vm=("$root/tests/vm/ktls-vm" --kernel "${KTLS_BENCH_KERNEL:-6.12}")
+"${vm[@]}" --timeout 7200 -- "$0" --inner "$bench" || exit 1
+
+# Under emulation CPU seconds follow how well qemu emulates each instruction mix, not the work.
+# A TCG plugin counts every guest instruction, kernel included: deterministic, and comparable.
+mib=${KTLS_BENCH_MIB:-64}
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+count() {
+	rm -f "$out"
+	"${vm[@]}" --cpus 1 --plugin "$build/bench/insn-count.so,out=$out" -- "$bench" transfer "$@" \
+		>/dev/null 2>&1 && [ -s "$out" ] || { echo "run-bench: the counted VM failed ($*)" >&2; exit 1; }
+	cat "$out"
+}
+echo
+echo "whole-VM instructions per $mib MiB, kernel included (qemu TCG plugin, 1 vCPU): the run with"
+echo "$mib MiB minus the same run with 0 MiB (boot, handshake and set-up cancel out)"
+for method in writes sendfile; do
+	echo "  $method:"
+	base=
+	for variant in openssl libktls libktls-nopad openssl-ktls; do
+		delta=$(( $(count "$variant" "$method" "$mib") - $(count "$variant" "$method" 0) ))
+		[ -n "$base" ] || base=$delta
+		awk -v v="$variant" -v d="$delta" -v b="$base" \
+			'BEGIN { printf "    %-16s %7.3f G instructions %7.2fx\n", v, d / 1e9, d / b }'
+	done
+done

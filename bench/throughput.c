@@ -135,6 +135,43 @@ static SSL_CTX *context(int server, int openssl_ktls)
 	return ctx;
 }
 
+/* One transfer, untimed, for a whole-VM instruction count: VARIANT METHOD MIB. */
+int bench_transfer(int argc, char **argv)
+{
+	static const char *const names[VARIANTS] = { "libktls", "libktls-nopad", "openssl", "openssl-ktls" };
+	SSL_CTX *ctx[2];
+	struct transfer t = { .variant = VARIANTS };
+	char path[] = "/tmp/ktls-bench-XXXXXX";
+	static char block[1 << 20];
+	pthread_t sender;
+
+	for (int v = 0; argc == 4 && v < VARIANTS; v++)
+		if (strcmp(argv[1], names[v]) == 0)
+			t.variant = v;
+	if (t.variant == VARIANTS || (strcmp(argv[2], "writes") != 0 && strcmp(argv[2], "sendfile") != 0))
+		die("usage: transfer libktls|libktls-nopad|openssl|openssl-ktls writes|sendfile MIB");
+	t.method = strcmp(argv[2], "writes") == 0 ? WRITES : SENDFILE;
+	t.bytes = strtoul(argv[3], NULL, 10) << 20;
+	t.file = mkstemp(path);
+	if (t.file < 0)
+		die("mkstemp: %s", strerror(errno));
+	unlink(path);
+	for (size_t i = 0; i < t.bytes >> 20; i++)
+		if (write(t.file, block, sizeof(block)) != (ssize_t)sizeof(block))
+			die("writing the source file");
+	ctx[0] = context(0, t.variant == OPENSSL_KTLS);
+	ctx[1] = context(1, t.variant == OPENSSL_KTLS);
+	setup(&t, ctx);
+	pthread_create(&sender, NULL, send_all, &t);
+	receive_all(&t);
+	pthread_join(sender, NULL);
+	teardown(&t);
+	SSL_CTX_free(ctx[0]);
+	SSL_CTX_free(ctx[1]);
+	close(t.file);
+	return 0;
+}
+
 int bench_throughput(int argc, char **argv)
 {
 	size_t mib = 64, runs = 5;

@@ -108,24 +108,53 @@ version() -> nif().
 
 %% @doc Install one direction on a `gen_tcp' socket with raw socket options, attaching the
 %% `tls' upper-layer protocol first if needed. Call it from the socket's owner.
+%%
+%% The inet driver does not report a raw option's `setsockopt()' error, so each step is read back
+%% with `getsockopt()': `{error, ulp_not_attached}' when the kernel has no kTLS (the tls module is
+%% missing), `{error, keys_not_installed}' when the kernel refused the keys (a second install on
+%% a kernel that cannot rekey; a cipher or version it lacks; the other direction's cipher).
+%% `install/5' on a descriptor gives the precise errno.
 -spec install_gen_tcp(inet:socket(), dir(), 0..65535, secrets(), non_neg_integer()) ->
           ok | {error, term()}.
 install_gen_tcp(Socket, Dir, Suite, Secrets, Seq) ->
     case crypto_info(Suite, Secrets, Seq) of
         {ok, Info} ->
-            Opt = case Dir of tx -> ?TLS_TX; rx -> ?TLS_RX end,
             case attach_ulp(Socket) of
-                ok -> inet:setopts(Socket, [{raw, ?SOL_TLS, Opt, Info}]);
+                ok -> set_crypto_info(Socket, dir_option(Dir), Info);
                 Error -> Error
             end;
         Error ->
             Error
     end.
 
+dir_option(tx) -> ?TLS_TX;
+dir_option(rx) -> ?TLS_RX.
+
 attach_ulp(Socket) ->
+    case ulp_attached(Socket) of
+        true ->
+            ok;
+        false ->
+            _ = inet:setopts(Socket, [{raw, ?SOL_TCP, ?TCP_ULP, <<"tls">>}]),
+            case ulp_attached(Socket) of
+                true -> ok;
+                false -> {error, ulp_not_attached}
+            end
+    end.
+
+ulp_attached(Socket) ->
     case inet:getopts(Socket, [{raw, ?SOL_TCP, ?TCP_ULP, 16}]) of
-        {ok, [{raw, _, _, <<"tls", _/binary>>}]} -> ok;
-        _ -> inet:setopts(Socket, [{raw, ?SOL_TCP, ?TCP_ULP, <<"tls">>}])
+        {ok, [{raw, _, _, <<"tls", _/binary>>}]} -> true;
+        _ -> false
+    end.
+
+%% Right after an install the kernel reports back exactly the bytes it took (its live sequence
+%% number has not moved yet); anything else means it kept what it had.
+set_crypto_info(Socket, Opt, Info) ->
+    _ = inet:setopts(Socket, [{raw, ?SOL_TLS, Opt, Info}]),
+    case inet:getopts(Socket, [{raw, ?SOL_TLS, Opt, byte_size(Info)}]) of
+        {ok, [{raw, _, _, Info}]} -> ok;
+        _ -> {error, keys_not_installed}
     end.
 
 %% @doc The options an `ssl:connect/3' or `ssl:listen/2' needs for {@link handoff/2}, to add to
@@ -230,7 +259,7 @@ move_socket(State, Port, NewOwner, {Suite, TxSecret, RxSecret}) ->
 
 install_raw(Port, Opt, Suite, Secret, Seq) ->
     case crypto_info(Suite, #{secret => Secret}, Seq) of
-        {ok, Info} -> inet:setopts(Port, [{raw, ?SOL_TLS, Opt, Info}]);
+        {ok, Info} -> set_crypto_info(Port, Opt, Info);
         Error -> Error
     end.
 

@@ -77,5 +77,20 @@ reader_protocol_error_test() ->
     ?assertEqual({error, {error, eproto}, {alert, fatal, unexpected_message}},
                  libktls:reader_feed(R, 22, <<1, 0, 0, 0>>)).
 
+%% Where the kernel has no kTLS (this host, CI's), the silent inet:setopts/2 failure is caught.
+install_without_ktls_test() ->
+    case libktls:probe_kernel() of
+        {ok, #{tls := false}} ->
+            {ok, L} = gen_tcp:listen(0, [{ip, {127, 0, 0, 1}}]),
+            {ok, Port} = inet:port(L),
+            {ok, C} = gen_tcp:connect({127, 0, 0, 1}, Port, []),
+            ?assertEqual({error, ulp_not_attached},
+                         libktls:install_gen_tcp(C, tx, 16#1301, #{secret => ?SECRET}, 0)),
+            gen_tcp:close(C),
+            gen_tcp:close(L);
+        {ok, #{tls := true}} ->
+            ok % the kernel suite covers kernels with kTLS
+    end.
+
 version_test() ->
     ?assertMatch([$1 | _], libktls:version()).
