@@ -42,6 +42,17 @@ static int parse_request(char *line, int *file)
 	return *file < 0 ? -errno : 0;
 }
 
+/* Handshake messages ktls_conn_read() did not handle itself: a client sends none we need. */
+static void skip_messages(struct ktls_conn *conn)
+{
+	const uint8_t *body;
+	size_t len;
+	uint8_t type;
+
+	while (ktls_conn_next_message(conn, &type, &body, &len) == 1)
+		;
+}
+
 /* Tell the client why the connection ends, if the socket still lets us. */
 static void send_fatal_alert(int fd, uint8_t description)
 {
@@ -72,13 +83,8 @@ static int serve_kernel(SSL *ssl, int fd)
 	while (!memchr(line, '\n', used)) {
 		ssize_t n = ktls_conn_read(conn, line + used, sizeof(line) - 1 - used, 0);
 
-		if (n == -ENOMSG) { /* a handshake message the connection did not handle itself */
-			const uint8_t *body;
-			size_t len;
-			uint8_t type;
-
-			while (ktls_conn_next_message(conn, &type, &body, &len) == 1)
-				;
+		if (n == -ENOMSG) {
+			skip_messages(conn);
 			continue;
 		}
 		if (n <= 0 || used + (size_t)n >= sizeof(line) - 1) {
@@ -118,8 +124,8 @@ static int serve_kernel(SSL *ssl, int fd)
 		if (n == 0 || n == -EPIPE)
 			break;
 		if (n == -ENOMSG)
-			continue;
-		if (n < 0)
+			skip_messages(conn);
+		else if (n < 0)
 			ret = (int)n;
 	}
 	printf("served %s: %lld bytes with sendfile over kTLS\n", line + 4, (long long)st.st_size);

@@ -14,9 +14,9 @@
 %% Erlang cannot wipe a binary, so keep them in no state: pass them straight in and drop them.
 -module(libktls).
 
--export([crypto_info/3, next_secret/2, install/5, install_gen_tcp/5, suite_info/1, suites/0, suite_by_name/1,
-         probe_kernel/0, socket_mode/1, record_type/3, reader_new/1, reader_feed/3,
-         send_alert/3, send_handshake/3, version/0]).
+-export([crypto_info/3, next_secret/2, install/5, install_gen_tcp/5,
+         suite_info/1, suites/0, suite_by_name/1, probe_kernel/0, socket_mode/1,
+         record_type/3, reader_new/1, reader_feed/3, send_alert/3, send_handshake/3, version/0]).
 -export([ssl_options/0, handoff/2, fd/1, recv/3]).
 
 -on_load(load_nif/0).
@@ -26,7 +26,6 @@
 -define(SOL_TLS, 282).
 -define(TLS_TX, 1).
 -define(TLS_RX, 2).
--define(TLS_GET_RECORD_TYPE, 2).
 -define(RECORD_APPLICATION_DATA, 23).
 
 -type dir() :: tx | rx.
