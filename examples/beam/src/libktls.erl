@@ -167,12 +167,12 @@ ssl_options() ->
 %% @doc Hand a TLS 1.3 `ssl' connection over to kernel TLS. On success the `ssl' processes are
 %% gone and the caller owns a passive `gen_tcp' socket that reads and writes plaintext while the
 %% kernel encrypts and decrypts records, continuing from the sequence numbers `ssl' reached
-%% (session tickets it already received are accounted for). Call it right after the handshake,
-%% before the peer sends data: bytes the `ssl' process already took off the socket but did not
-%% deliver cannot be given back to the kernel, and the hand-off then fails with `read_ahead'
-%% (close the connection). It reads the sequence numbers from the internal state of OTP 25 and
-%% 26's `ssl'; on a state it does not recognise it fails with `unknown_ssl_state' and touches
-%% nothing.
+%% (session tickets it already received are accounted for). Application data the peer sent
+%% early, which `ssl' has already decrypted, is put back into the socket: the caller reads it
+%% first. Only a record `ssl' has begun but not finished receiving cannot be handed over; the
+%% hand-off then fails with `read_ahead' (close the connection). It reads the sequence numbers and
+%% buffers from the internal state of OTP 25 and 26's `ssl'; on a state it does not recognise it
+%% fails with `unknown_ssl_state'.
 -spec handoff(ssl:sslsocket(), client | server) -> {ok, inet:socket()} | {error, term()}.
 handoff({sslsocket, {libktls_tcp, Port, _, _}, [ConnPid | _] = Pids} = SslSocket, Role) ->
     case ssl:connection_information(SslSocket, [protocol, selected_cipher_suite, keylog]) of
@@ -211,20 +211,27 @@ keylog_secret(Label, Keylog) ->
         _ -> {error, no_keylog}
     end.
 
-%% The socket changes hands inside the ssl connection process (sys:replace_state/2 runs the fun
-%% there), so nothing can race with it: reception stops; the record sequence numbers are read
-%% from the connection's state, which must hold no byte received but not delivered; keys go in;
+%% The socket changes hands inside the ssl connection process (sys:replace_state/2 runs a fun
+%% there), so nothing races with it. First the socket stops delivering and the process works off
+%% the bytes already delivered: ssl decrypts whole records into its user buffer. Then, in the
+%% process: the record sequence numbers and that buffered plaintext are read from its state (a
+%% partial record, which only the kernel could finish, fails the hand-off); keys go in; the
+%% plaintext goes back into the port with gen_tcp:unrecv/2, so the caller reads it first;
 %% ownership moves to the caller and the process unlinks from the port. Its transport
 %% (libktls_tcp) then ignores the close_notify and close of ssl:close/1, which ends the
 %% connection and sender processes; the hand-off returns once both are gone.
 take_over(SslSocket, ConnPid, Pids, Port, Keys) ->
     Caller = self(),
     Ref = make_ref(),
-    Fun = fun(State) ->
-                  Caller ! {Ref, move_socket(State, Port, Caller, Keys)},
-                  State
-          end,
-    try sys:replace_state(ConnPid, Fun) of
+    Move = fun(State) ->
+                   Caller ! {Ref, move_socket(State, Port, Caller, Keys)},
+                   State
+           end,
+    try
+        sys:replace_state(ConnPid, fun(State) -> _ = inet:setopts(Port, [{active, false}]), State end),
+        ok = drained(ConnPid, Port, 200),
+        sys:replace_state(ConnPid, Move)
+    of
         _ ->
             receive
                 {Ref, ok} ->
@@ -236,17 +243,32 @@ take_over(SslSocket, ConnPid, Pids, Port, Keys) ->
                     Error
             end
     catch
+        error:{badmatch, {error, _} = Error} -> Error;
         exit:Reason -> {error, {ssl_process, Reason}}
     end.
 
+%% Wait (up to Tries x 5 ms) until no bytes from the port wait in the ssl process's mailbox.
+drained(_ConnPid, _Port, 0) ->
+    {error, read_ahead};
+drained(ConnPid, Port, Tries) ->
+    case process_info(ConnPid, messages) of
+        {messages, Messages} ->
+            case [D || {tcp, P, D} <- Messages, P =:= Port] of
+                [] -> ok;
+                _ -> timer:sleep(5), drained(ConnPid, Port, Tries - 1)
+            end;
+        undefined ->
+            {error, closed}
+    end.
+
 move_socket(State, Port, NewOwner, {Suite, TxSecret, RxSecret}) ->
-    ok = inet:setopts(Port, [{active, false}]),
     {messages, Mailbox} = process_info(self(), messages),
     case {[D || {tcp, P, D} <- Mailbox, P =:= Port], record_layer(State)} of
-        {[], {ok, TxSeq, RxSeq}} ->
+        {[], {ok, TxSeq, RxSeq, Plaintext}} ->
             Steps = [fun() -> attach_ulp(Port) end,
                      fun() -> install_raw(Port, ?TLS_TX, Suite, TxSecret, TxSeq) end,
                      fun() -> install_raw(Port, ?TLS_RX, Suite, RxSecret, RxSeq) end,
+                     fun() -> give_back(Port, Plaintext) end,
                      fun() -> gen_tcp:controlling_process(Port, NewOwner) end,
                      fun() -> true = unlink(Port), ok end],
             run(Steps);
@@ -256,6 +278,9 @@ move_socket(State, Port, NewOwner, {Suite, TxSecret, RxSecret}) ->
             {error, read_ahead}
     end.
 
+give_back(_Port, <<>>) -> ok;
+give_back(Port, Plaintext) -> gen_tcp:unrecv(Port, Plaintext).
+
 install_raw(Port, Opt, Suite, Secret, Seq) ->
     case crypto_info(Suite, #{secret => Secret}, Seq) of
         {ok, Info} -> set_crypto_info(Port, Opt, Info);
@@ -263,15 +288,17 @@ install_raw(Port, Opt, Suite, Secret, Seq) ->
     end.
 
 %% The ssl connection state of OTP 25 and 26 (a gen_statem {StateName, #state{}}): the record
-%% layer's connection_states map, followed by the protocol buffers (bytes received, not yet
-%% decrypted) and the user data buffer (decrypted, not yet delivered).
+%% layer's connection_states map, followed by the protocol buffers (bytes received, not yet a
+%% whole record) and the user data buffer ({Front, Size, Rear}: decrypted, not yet delivered).
 record_layer({connection, Data}) when is_tuple(Data) ->
     Fields = tuple_to_list(Data),
     case lists:splitwith(fun(F) -> not is_connection_states(F) end, Fields) of
         {_, [#{current_write := #{sequence_number := TxSeq},
-               current_read := #{sequence_number := RxSeq}}, ProtocolBuffers, UserData | _]} ->
-            case bytes_in(ProtocolBuffers) + bytes_in(UserData) of
-                0 -> {ok, TxSeq, RxSeq};
+               current_read := #{sequence_number := RxSeq}},
+             ProtocolBuffers, {Front, Size, Rear} | _]} when is_list(Front), is_list(Rear) ->
+            Plaintext = iolist_to_binary([Front | lists:reverse(Rear)]),
+            case {bytes_in(ProtocolBuffers), byte_size(Plaintext)} of
+                {0, Size} -> {ok, TxSeq, RxSeq, Plaintext};
                 _ -> {error, read_ahead}
             end;
         _ ->
