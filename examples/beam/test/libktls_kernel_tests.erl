@@ -4,6 +4,8 @@
 -module(libktls_kernel_tests).
 -include_lib("eunit/include/eunit.hrl").
 
+-export([dist_probe/1]).
+
 -define(SOL_TLS, 282).
 -define(TLS_TX, 1).
 -define(TLS_SET_RECORD_TYPE, 1).
@@ -242,6 +244,54 @@ test_certs() ->
     #{server_config := S, client_config := C} =
         public_key:pkix_test_data(#{server_chain => Chain, client_chain => Chain}),
     {S, [{verify, verify_peer}, {server_name_indication, disable} | C]}.
+
+%% Erlang distribution over kTLS (libktls_dist): two peer nodes with -proto_dist libktls,
+%% mutual certificate authentication; the connection's controller is the kTLS port itself.
+dist_test_() ->
+    {timeout, 300, fun dist/0}.
+
+dist() ->
+    {ServerConf, ClientConf} = test_certs(),
+    OptFile = filename:join(scratch_dir(), "dist.conf"),
+    ok = file:write_file(OptFile, io_lib:format("~p.~n~p.~n",
+        [{server, [{verify, verify_peer}, {fail_if_no_peer_cert, true} | ServerConf]},
+         {client, ClientConf}])),
+    Beam = filename:dirname(code:which(libktls)),
+    Peers = [begin
+                 Args = ["-name", Name ++ "@127.0.0.1", "-setcookie", "libktls",
+                         "-proto_dist", "libktls", "-libktls_dist_optfile", OptFile, "-pa", Beam],
+                 {ok, Peer} = start_peer(Args),
+                 {ok, _} = peer:call(Peer, application, ensure_all_started, [ssl]),
+                 Peer
+             end || Name <- ["a", "b"]],
+    [A, B] = Peers,
+    try
+        ?assertMatch({<<"tls", _/binary>>, 16#0304, true, true},
+                     peer:call(A, ?MODULE, dist_probe, ['b@127.0.0.1'], 120000)),
+        %% and the other way, over the same connection
+        ?assertMatch({<<"tls", _/binary>>, 16#0304, true, true},
+                     peer:call(B, ?MODULE, dist_probe, ['a@127.0.0.1'], 120000))
+    after
+        [peer:stop(P) || P <- Peers]
+    end.
+
+start_peer(Args) ->
+    case peer:start_link(#{connection => standard_io, args => Args}) of
+        {ok, Peer} -> {ok, Peer};
+        {ok, Peer, _Node} -> {ok, Peer};
+        Error -> Error
+    end.
+
+%% On a peer: connect to Node, find the connection's socket, report its kTLS state, and move
+%% 1 MiB there and back through rpc.
+dist_probe(Node) ->
+    pong = net_adm:ping(Node),
+    {_, Ctrl} = lists:keyfind(Node, 1, erlang:system_info(dist_ctrl)),
+    {ok, [{raw, _, _, Ulp}]} = inet:getopts(Ctrl, [{raw, 6, 31, 16}]),
+    {ok, [{raw, _, _, <<Version:16/native, _/binary>>}]} = inet:getopts(Ctrl, [{raw, 282, 1, 56}]),
+    Bin = crypto:strong_rand_bytes(1 bsl 20),
+    Back = rpc:call(Node, erlang, binary_to_term, [term_to_binary(Bin)]),
+    {Ulp, Version, is_port(Ctrl), Back =:= Bin}.
 
 %% handoff/2 refuses an ssl socket that does not run over libktls_tcp.
 handoff_needs_transport_test() ->
