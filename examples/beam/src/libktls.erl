@@ -157,8 +157,8 @@ set_crypto_info(Socket, Opt, Info) ->
     end.
 
 %% @doc The options an `ssl:connect/3' or `ssl:listen/2' needs for {@link handoff/2}, to add to
-%% the caller's own: the secrets kept, passive mode, and `libktls_tcp' as transport. A server must
-%% not send session tickets (OTP's default) and TLS 1.3 must be negotiated.
+%% the caller's own: the secrets kept, passive mode, and `libktls_tcp' as transport. TLS 1.3 must
+%% be negotiated.
 -spec ssl_options() -> [ssl:tls_option()].
 ssl_options() ->
     [{keep_secrets, true}, {active, false},

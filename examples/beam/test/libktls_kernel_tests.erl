@@ -159,8 +159,9 @@ ssl_handoff(Tickets) ->
     ?assertNotEqual(nomatch, string:find(Output, "served data.bin through SSL_write")).
 
 %% Both ends in Erlang: the server hands off too (its role picks the secrets). The client sends
-%% as soon as its own hand-off returns, as a real client would: if that reaches the server's ssl
-%% process before the server's hand-off, it is handed over with the socket.
+%% its first message as soon as its own hand-off returns, as a client of a request/response
+%% protocol would: if it reaches the server's ssl process before the server's hand-off, it is
+%% handed over with the socket. The bulk follows the server's answer.
 erlang_both_ends_test_() ->
     {timeout, 120, fun erlang_both_ends/0}.
 
@@ -175,6 +176,8 @@ erlang_both_ends() ->
         {ok, T} = ssl:transport_accept(L, 30000),
         {ok, S} = ssl:handshake(T, 30000),
         {ok, Sock} = libktls:handoff(S, server),
+        <<"hello">> = recv_exact(Sock, 5),
+        ok = gen_tcp:send(Sock, <<"go">>),
         Data = recv_exact(Sock, byte_size(Request)),
         ok = gen_tcp:send(Sock, crypto:hash(sha256, Data)),
         Client ! {server_done, gen_tcp:recv(Sock, 0, 10000)}
@@ -182,6 +185,8 @@ erlang_both_ends() ->
     {ok, C} = ssl:connect({127, 0, 0, 1}, Port, ClientConf ++ [binary, {versions, ['tlsv1.3']}]
                           ++ libktls:ssl_options(), 30000),
     {ok, Sock} = libktls:handoff(C, client),
+    ok = gen_tcp:send(Sock, <<"hello">>),
+    ?assertEqual(<<"go">>, recv_exact(Sock, 2)),
     ok = gen_tcp:send(Sock, Request),
     ?assertEqual(crypto:hash(sha256, Request), recv_exact(Sock, 32)),
     gen_tcp:close(Sock),
@@ -258,8 +263,10 @@ dist() ->
          {client, ClientConf}])),
     Beam = filename:dirname(code:which(libktls)),
     Peers = [begin
+                 %% under emulation a TLS handshake can outlast the default 7 s set-up time
                  Args = ["-name", Name ++ "@127.0.0.1", "-setcookie", "libktls",
-                         "-proto_dist", "libktls", "-libktls_dist_optfile", OptFile, "-pa", Beam],
+                         "-proto_dist", "libktls", "-libktls_dist_optfile", OptFile, "-pa", Beam,
+                         "-kernel", "net_setuptime", "120"],
                  {ok, Peer} = start_peer(Args),
                  {ok, _} = peer:call(Peer, application, ensure_all_started, [ssl]),
                  Peer
