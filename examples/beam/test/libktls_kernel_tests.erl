@@ -34,6 +34,13 @@ gen_tcp_both_ways_test() ->
     {ok, [{raw, _, _, Info}]} = inet:getopts(C, [{raw, ?SOL_TLS, ?TLS_TX, 40}]),
     <<16#0304:16/native, 51:16/native, _:28/binary, Records:64/big>> = Info,
     ?assert(Records >= byte_size(ToServer) div 16384 + 1),
+    %% file:sendfile/2 on the port: the kernel encrypts straight from the page cache
+    File = filename:join(scratch_dir(), "sendfile.bin"),
+    Content = crypto:strong_rand_bytes(262144 + 7),
+    ok = file:write_file(File, Content),
+    spawn_link(fun() -> Self ! {received, recv_exact(C, byte_size(Content))} end),
+    ?assertEqual({ok, byte_size(Content)}, file:sendfile(File, S)),
+    ?assertEqual({received, Content}, receive {received, _} = R -> R end),
     gen_tcp:close(C),
     gen_tcp:close(S).
 
