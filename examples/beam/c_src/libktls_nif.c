@@ -60,6 +60,30 @@ static ERL_NIF_TERM error_tuple(ErlNifEnv *env, int err)
 	return enif_make_tuple2(env, atom(env, "error"), atom(env, name));
 }
 
+static ERL_NIF_TERM flag(ErlNifEnv *env, int32_t value)
+{
+	return atom(env, value ? "true" : "false");
+}
+
+/* {ok, #{Name => Value, ...}} */
+struct field {
+	const char *name;
+	ERL_NIF_TERM value;
+};
+
+static ERL_NIF_TERM ok_map(ErlNifEnv *env, const struct field *fields, size_t n)
+{
+	ERL_NIF_TERM keys[8], values[8], map;
+
+	for (size_t i = 0; i < n && i < 8; i++) {
+		keys[i] = atom(env, fields[i].name);
+		values[i] = fields[i].value;
+	}
+	if (n > 8 || !enif_make_map_from_arrays(env, keys, values, n, &map))
+		return enif_make_badarg(env);
+	return enif_make_tuple2(env, atom(env, "ok"), map);
+}
+
 static int get_dir(ErlNifEnv *env, ERL_NIF_TERM term, enum ktls_dir *dir)
 {
 	if (enif_is_identical(term, atom(env, "tx")))
@@ -191,7 +215,6 @@ static ERL_NIF_TERM nif_install(ErlNifEnv *env, int argc, const ERL_NIF_TERM arg
 static ERL_NIF_TERM nif_suite_info(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[])
 {
 	struct ktls_suite_info info = { .sz = sizeof(info) };
-	ERL_NIF_TERM keys[6], values[6], map;
 	uint16_t suite;
 	int ret;
 
@@ -201,21 +224,15 @@ static ERL_NIF_TERM nif_suite_info(ErlNifEnv *env, int argc, const ERL_NIF_TERM 
 	ret = ktls_suite_info(suite, &info);
 	if (ret < 0)
 		return error_tuple(env, ret);
-	keys[0] = atom(env, "suite");
-	values[0] = enif_make_uint(env, info.suite);
-	keys[1] = atom(env, "name");
-	values[1] = enif_make_string(env, info.name, ERL_NIF_LATIN1);
-	keys[2] = atom(env, "tls_version");
-	values[2] = atom(env, info.tls_version == KTLS_TLS_1_3 ? "tlsv1.3" : "tlsv1.2");
-	keys[3] = atom(env, "key_len");
-	values[3] = enif_make_uint64(env, info.key_len);
-	keys[4] = atom(env, "secret_len");
-	values[4] = enif_make_uint64(env, info.hash_len);
-	keys[5] = atom(env, "iv_len");
-	values[5] = enif_make_uint64(env, info.iv_len);
-	if (!enif_make_map_from_arrays(env, keys, values, 6, &map))
-		return enif_make_badarg(env);
-	return enif_make_tuple2(env, atom(env, "ok"), map);
+	const struct field fields[] = {
+		{ "suite", enif_make_uint(env, info.suite) },
+		{ "name", enif_make_string(env, info.name, ERL_NIF_LATIN1) },
+		{ "tls_version", atom(env, info.tls_version == KTLS_TLS_1_3 ? "tlsv1.3" : "tlsv1.2") },
+		{ "key_len", enif_make_uint64(env, info.key_len) },
+		{ "secret_len", enif_make_uint64(env, info.hash_len) },
+		{ "iv_len", enif_make_uint64(env, info.iv_len) },
+	};
+	return ok_map(env, fields, sizeof(fields) / sizeof(fields[0]));
 }
 
 /* suites() -> [integer()] */
@@ -238,30 +255,22 @@ static ERL_NIF_TERM nif_suites(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv
 static ERL_NIF_TERM nif_probe_kernel(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[])
 {
 	struct ktls_kernel_caps caps = { .sz = sizeof(caps) };
-	ERL_NIF_TERM keys[7], values[7], map;
 	int ret = ktls_probe_kernel(&caps);
 
 	(void)argc;
 	(void)argv;
 	if (ret < 0)
 		return error_tuple(env, ret);
-	keys[0] = atom(env, "tls");
-	values[0] = atom(env, caps.tls ? "true" : "false");
-	keys[1] = atom(env, "tls13_tx");
-	values[1] = atom(env, caps.tls13_tx ? "true" : "false");
-	keys[2] = atom(env, "tls13_rx");
-	values[2] = atom(env, caps.tls13_rx ? "true" : "false");
-	keys[3] = atom(env, "rekey");
-	values[3] = atom(env, caps.rekey ? "true" : "false");
-	keys[4] = atom(env, "tx_zerocopy_sendfile");
-	values[4] = atom(env, caps.tx_zerocopy_sendfile ? "true" : "false");
-	keys[5] = atom(env, "rx_expect_no_pad");
-	values[5] = atom(env, caps.rx_expect_no_pad ? "true" : "false");
-	keys[6] = atom(env, "tx_max_payload_len");
-	values[6] = atom(env, caps.tx_max_payload_len ? "true" : "false");
-	if (!enif_make_map_from_arrays(env, keys, values, 7, &map))
-		return enif_make_badarg(env);
-	return enif_make_tuple2(env, atom(env, "ok"), map);
+	const struct field fields[] = {
+		{ "tls", flag(env, caps.tls) },
+		{ "tls13_tx", flag(env, caps.tls13_tx) },
+		{ "tls13_rx", flag(env, caps.tls13_rx) },
+		{ "rekey", flag(env, caps.rekey) },
+		{ "tx_zerocopy_sendfile", flag(env, caps.tx_zerocopy_sendfile) },
+		{ "rx_expect_no_pad", flag(env, caps.rx_expect_no_pad) },
+		{ "tx_max_payload_len", flag(env, caps.tx_max_payload_len) },
+	};
+	return ok_map(env, fields, sizeof(fields) / sizeof(fields[0]));
 }
 
 /* socket_mode(Fd) -> {ok, #{tx => Mode, rx => Mode}} | {error, Reason} */
@@ -279,7 +288,6 @@ static const char *mode_name(int32_t mode)
 static ERL_NIF_TERM nif_socket_mode(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[])
 {
 	struct ktls_socket_info info = { .sz = sizeof(info) };
-	ERL_NIF_TERM keys[3], values[3], map;
 	int fd, ret;
 
 	(void)argc;
@@ -288,15 +296,12 @@ static ERL_NIF_TERM nif_socket_mode(ErlNifEnv *env, int argc, const ERL_NIF_TERM
 	ret = ktls_socket_info(fd, &info);
 	if (ret < 0)
 		return error_tuple(env, ret);
-	keys[0] = atom(env, "tls");
-	values[0] = atom(env, info.tls == 1 ? "true" : "false");
-	keys[1] = atom(env, "tx");
-	values[1] = atom(env, mode_name(info.tx_mode));
-	keys[2] = atom(env, "rx");
-	values[2] = atom(env, mode_name(info.rx_mode));
-	if (!enif_make_map_from_arrays(env, keys, values, 3, &map))
-		return enif_make_badarg(env);
-	return enif_make_tuple2(env, atom(env, "ok"), map);
+	const struct field fields[] = {
+		{ "tls", flag(env, info.tls == 1) },
+		{ "tx", atom(env, mode_name(info.tx_mode)) },
+		{ "rx", atom(env, mode_name(info.rx_mode)) },
+	};
+	return ok_map(env, fields, sizeof(fields) / sizeof(fields[0]));
 }
 
 /* record_type(Level, Type, Data) -> {ok, RecordType} | {error, enomsg}: one control message as
