@@ -8,19 +8,13 @@
 
 #include <linux/tls.h>
 #include <netinet/tcp.h>
+#include <sys/socket.h> /* SOL_TLS */
 #include <openssl/ssl.h>
 
 #include <ktls.h>
 
 #define BENCH_SUITE 0x1301 /* TLS_AES_128_GCM_SHA256 */
 
-/* older libc headers lack these */
-#ifndef SOL_TLS
-#define SOL_TLS 282
-#endif
-#ifndef TCP_ULP
-#define TCP_ULP 31
-#endif
 
 /* A TLS 1.3 connection over loopback, handshake done by OpenSSL on both ends. */
 struct tls_pair {

@@ -95,6 +95,24 @@ static void receive_all(struct transfer *t)
 	}
 }
 
+/* An unlinked temporary file of MIB mebibytes of varied bytes, for sendfile and pread. */
+static int source_file(size_t mib)
+{
+	static char block[1 << 20];
+	char path[] = "/tmp/ktls-bench-XXXXXX";
+	int file = mkstemp(path);
+
+	if (file < 0)
+		die("mkstemp: %s", strerror(errno));
+	unlink(path);
+	for (size_t i = 0; i < sizeof(block); i++)
+		block[i] = (char)(i * 2654435761u >> 24);
+	for (size_t i = 0; i < mib; i++)
+		if (write(file, block, sizeof(block)) != (ssize_t)sizeof(block))
+			die("writing the source file");
+	return file;
+}
+
 static void setup(struct transfer *t, SSL_CTX *const ctx[2])
 {
 	int one = 1;
@@ -141,8 +159,6 @@ int bench_transfer(int argc, char **argv)
 	static const char *const names[VARIANTS] = { "libktls", "libktls-nopad", "openssl", "openssl-ktls" };
 	SSL_CTX *ctx[2];
 	struct transfer t = { .variant = VARIANTS };
-	char path[] = "/tmp/ktls-bench-XXXXXX";
-	static char block[1 << 20];
 	pthread_t sender;
 
 	for (int v = 0; argc == 4 && v < VARIANTS; v++)
@@ -152,13 +168,7 @@ int bench_transfer(int argc, char **argv)
 		die("usage: transfer libktls|libktls-nopad|openssl|openssl-ktls writes|sendfile MIB");
 	t.method = strcmp(argv[2], "writes") == 0 ? WRITES : SENDFILE;
 	t.bytes = strtoul(argv[3], NULL, 10) << 20;
-	t.file = mkstemp(path);
-	if (t.file < 0)
-		die("mkstemp: %s", strerror(errno));
-	unlink(path);
-	for (size_t i = 0; i < t.bytes >> 20; i++)
-		if (write(t.file, block, sizeof(block)) != (ssize_t)sizeof(block))
-			die("writing the source file");
+	t.file = source_file(t.bytes >> 20);
 	ctx[0] = context(0, t.variant == OPENSSL_KTLS);
 	ctx[1] = context(1, t.variant == OPENSSL_KTLS);
 	setup(&t, ctx);
@@ -175,8 +185,6 @@ int bench_transfer(int argc, char **argv)
 int bench_throughput(int argc, char **argv)
 {
 	size_t mib = 64, runs = 5;
-	char path[] = "/tmp/ktls-bench-XXXXXX";
-	static char block[1 << 20];
 	SSL_CTX *plain[2] = { context(0, 0), context(1, 0) };
 	SSL_CTX *ossl_ktls[2] = { context(0, 1), context(1, 1) };
 	double wall[METHODS][VARIANTS][32], cpu[METHODS][VARIANTS][32];
@@ -190,15 +198,7 @@ int bench_throughput(int argc, char **argv)
 	}
 	if (runs < 1 || runs > 32 || mib < 1)
 		die("--runs 1..32, --mib >= 1");
-	file = mkstemp(path);
-	if (file < 0)
-		die("mkstemp: %s", strerror(errno));
-	unlink(path);
-	for (size_t i = 0; i < sizeof(block); i++)
-		block[i] = (char)(i * 2654435761u >> 24);
-	for (size_t i = 0; i < mib; i++)
-		if (write(file, block, sizeof(block)) != (ssize_t)sizeof(block))
-			die("writing the source file");
+	file = source_file(mib);
 
 	printf("libktls %s; throughput: %zu MiB per transfer, TLS 1.3 AES-128-GCM over loopback, %zu interleaved runs\n", ktls_version(),
 	       mib, runs);

@@ -265,9 +265,8 @@ move_socket(State, Port, NewOwner, {Suite, TxSecret, RxSecret}) ->
     {messages, Mailbox} = process_info(self(), messages),
     case {[D || {tcp, P, D} <- Mailbox, P =:= Port], record_layer(State)} of
         {[], {ok, TxSeq, RxSeq, Plaintext}} ->
-            Steps = [fun() -> attach_ulp(Port) end,
-                     fun() -> install_raw(Port, ?TLS_TX, Suite, TxSecret, TxSeq) end,
-                     fun() -> install_raw(Port, ?TLS_RX, Suite, RxSecret, RxSeq) end,
+            Steps = [fun() -> install_gen_tcp(Port, tx, Suite, #{secret => TxSecret}, TxSeq) end,
+                     fun() -> install_gen_tcp(Port, rx, Suite, #{secret => RxSecret}, RxSeq) end,
                      fun() -> give_back(Port, Plaintext) end,
                      fun() -> gen_tcp:controlling_process(Port, NewOwner) end,
                      fun() -> true = unlink(Port), ok end],
@@ -280,12 +279,6 @@ move_socket(State, Port, NewOwner, {Suite, TxSecret, RxSecret}) ->
 
 give_back(_Port, <<>>) -> ok;
 give_back(Port, Plaintext) -> gen_tcp:unrecv(Port, Plaintext).
-
-install_raw(Port, Opt, Suite, Secret, Seq) ->
-    case crypto_info(Suite, #{secret => Secret}, Seq) of
-        {ok, Info} -> set_crypto_info(Port, Opt, Info);
-        Error -> Error
-    end.
 
 %% The ssl connection state of OTP 25 and 26 (a gen_statem {StateName, #state{}}): the record
 %% layer's connection_states map, followed by the protocol buffers (bytes received, not yet a
