@@ -4,9 +4,10 @@
  * kernel with libktls.
  *
  * A server thread speaks TLS with OpenSSL in userspace. The client does its handshake with
- * OpenSSL too, reads its traffic secrets through the keylog callback, installs them with
- * ktls_install(), frees its SSL object, and from then on uses plain write() and read(): the
- * kernel encrypts and decrypts, and the OpenSSL server cannot tell the difference.
+ * OpenSSL too; openssl/handoff.c reads its traffic secrets through the keylog callback and
+ * installs them with libktls; the client frees its SSL object, and from then on uses plain
+ * write() and read(): the kernel encrypts and decrypts, and the OpenSSL server cannot tell the
+ * difference.
  *
  * usage: handoff-demo [IANA-SUITE-HEX]   (default 1301: TLS_AES_128_GCM_SHA256)
  */
@@ -20,15 +21,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
-
-#include <ktls.h>
-
-static EVP_PKEY *key;
-static X509 *cert;
-static uint8_t client_secret[KTLS_SECRET_MAX], server_secret[KTLS_SECRET_MAX];
-static size_t secret_len;
+#include "openssl/handoff.h"
 
 static void die(const char *what)
 {
@@ -36,44 +29,16 @@ static void die(const char *what)
 	exit(1);
 }
 
-static size_t unhex(const char *hex, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-	unsigned int byte;
-
-	while (n < cap && sscanf(hex + 2 * n, "%2x", &byte) == 1)
-		out[n++] = (uint8_t)byte;
-	return n;
-}
-
-/* OpenSSL hands out TLS 1.3 secrets as SSLKEYLOGFILE lines: "LABEL <client_random> <secret>". */
-static void keylog(const SSL *ssl, const char *line)
-{
-	const char *secret = strrchr(line, ' ') + 1;
-
-	(void)ssl;
-	if (strncmp(line, "CLIENT_TRAFFIC_SECRET_0 ", 24) == 0)
-		secret_len = unhex(secret, client_secret, sizeof(client_secret));
-	else if (strncmp(line, "SERVER_TRAFFIC_SECRET_0 ", 24) == 0)
-		secret_len = unhex(secret, server_secret, sizeof(server_secret));
-}
-
 static SSL_CTX *context(int server, const char *suite_name)
 {
-	SSL_CTX *ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
+	SSL_CTX *ctx = handoff_context(server, NULL, NULL);
 
-	if (!ctx || !SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) ||
-	    !SSL_CTX_set_ciphersuites(ctx, suite_name))
+	if (!ctx || !SSL_CTX_set_ciphersuites(ctx, suite_name))
 		die("cannot set up OpenSSL for that suite");
-	if (server) {
-		SSL_CTX_use_certificate(ctx, cert);
-		SSL_CTX_use_PrivateKey(ctx, key);
-		/* A server's NewSessionTickets arrive after the handshake; this demo hands off at
-		 * sequence 0 so it asks for none (the control-record API receives them). */
+	/* A server's NewSessionTickets arrive after the handshake; a plain read() would meet them
+	 * as control records (EIO), so this demo asks for none (file-client shows them handled). */
+	if (server)
 		SSL_CTX_set_num_tickets(ctx, 0);
-	} else {
-		SSL_CTX_set_keylog_callback(ctx, keylog);
-	}
 	return ctx;
 }
 
@@ -126,13 +91,6 @@ int main(int argc, char **argv)
 		die("give a TLS 1.3 suite: 1301, 1302, 1303 or 1304");
 	printf("libktls %s, suite %s\n", ktls_version(), info.name);
 
-	key = EVP_EC_gen("P-256");
-	cert = X509_new();
-	X509_set_pubkey(cert, key);
-	X509_gmtime_adj(X509_getm_notBefore(cert), 0);
-	X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
-	X509_sign(cert, key, EVP_sha256());
-
 	int lfd = socket(AF_INET, SOCK_STREAM, 0);
 	if (bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(lfd, 1) < 0 ||
 	    getsockname(lfd, (struct sockaddr *)&addr, &alen) < 0)
@@ -146,22 +104,18 @@ int main(int argc, char **argv)
 
 	SSL_CTX *cctx = context(0, info.name);
 	SSL *ssl = SSL_new(cctx);
+	struct ktls_conn *conn = NULL;
+
 	SSL_set_fd(ssl, fd);
-	if (SSL_connect(ssl) != 1 || secret_len != info.hash_len)
+	if (SSL_connect(ssl) != 1)
 		die("client handshake failed");
 	printf("client: TLS 1.3 handshake done by OpenSSL; handing the socket to the kernel\n");
 
-	struct ktls_secrets tx = { .secret = client_secret, .secret_len = secret_len };
-	struct ktls_secrets rx = { .secret = server_secret, .secret_len = secret_len };
 	long long tx_sw = tls_stat("TlsTxSw"), rx_sw = tls_stat("TlsRxSw");
-	r = ktls_install(fd, KTLS_DIR_TX, suite, &tx, 0);
-	if (r == 0)
-		r = ktls_install(fd, KTLS_DIR_RX, suite, &rx, 0);
-	OPENSSL_cleanse(client_secret, sizeof(client_secret));
-	OPENSSL_cleanse(server_secret, sizeof(server_secret));
+	r = handoff_to_kernel(ssl, &conn); /* both directions; wipes the secrets */
 	SSL_free(ssl); /* no close_notify: the kernel owns the records now */
 	if (r < 0) {
-		printf("handoff-demo: ktls_install: %s\n", ktls_strerror(r));
+		printf("handoff-demo: hand-off to kTLS: %s\n", ktls_strerror(r));
 		shutdown(fd, SHUT_RDWR); /* ends the server's read */
 		pthread_join(thread, NULL);
 	}
@@ -179,13 +133,12 @@ int main(int argc, char **argv)
 		pthread_join(thread, NULL);
 	}
 
+	ktls_conn_free(conn);
 	close(fd);
 	close(sa.fd);
 	close(lfd);
 	SSL_CTX_free(cctx);
 	SSL_CTX_free(sa.ctx);
-	X509_free(cert);
-	EVP_PKEY_free(key);
 	if (r < 0)
 		return r == -ENOENT ? 77 : 1;
 	printf("done: the kernel encrypted and decrypted every application byte\n");
