@@ -275,7 +275,7 @@ dist() ->
                          "-proto_dist", "libktls", "-libktls_dist_optfile", OptFile, "-pa", Beam,
                          "-kernel", "net_setuptime", "120"],
                  {ok, Peer} = start_peer(Args),
-                 {ok, _} = peer:call(Peer, application, ensure_all_started, [ssl]),
+                 {ok, _} = peer:call(Peer, application, ensure_all_started, [ssl], 120000),
                  Peer
              end || Name <- ["a", "b"]],
     [A, B] = Peers,
@@ -290,7 +290,8 @@ dist() ->
     end.
 
 start_peer(Args) ->
-    case peer:start_link(#{connection => standard_io, args => Args}) of
+    %% booting a node under emulation on a loaded machine can take longer than peer's 15 s
+    case peer:start_link(#{connection => standard_io, args => Args, wait_boot => 120000}) of
         {ok, Peer} -> {ok, Peer};
         {ok, Peer, _Node} -> {ok, Peer};
         Error -> Error
