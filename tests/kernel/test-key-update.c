@@ -2,8 +2,10 @@
 /* TLS 1.3 KeyUpdate on the real kernel against an OpenSSL peer. Where the kernel cannot rekey
  * (before 6.14, e.g. Debian's 6.12 and 6.1): the peer's SSL_key_update, in both request modes, is
  * reported as -EKEYEXPIRED at once, and our own update is refused with -EBUSY while data keeps
- * flowing. Where it can: several generations both ways with 1 MiB verified per generation. */
+ * flowing. Where it can: several generations both ways with 1 MiB verified per generation, for each
+ * TLS 1.3 cipher the kernel has, against OpenSSL and between two libktls peers. */
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -152,8 +154,12 @@ static void test_own_update(void **state)
 	assert_int_equal(handoff_close(&h), 0);
 }
 
-/* Where the kernel can rekey: generations both ways, 1 MiB verified in each. */
-static void test_generations_with_openssl(void **state)
+static const uint16_t tls13_kernel_suites[] = { 0x1301, 0x1302, 0x1303, 0x1304 };
+
+/* Against OpenSSL, for each TLS 1.3 kernel cipher: where the kernel can rekey, the peer updates
+ * (requested, then not), we update (not requested, then requested), 1 MiB verified in each
+ * generation both ways; where it cannot, the peer's update is refused at the KeyUpdate itself. */
+static void generations_with_openssl(uint16_t suite)
 {
 	static const struct step script[] = {
 		{ SEND_DATA, MIB }, { KEY_UPDATE, 1 }, { SEND_DATA, MIB }, { EXPECT_DATA, MIB },
@@ -161,15 +167,20 @@ static void test_generations_with_openssl(void **state)
 	};
 	struct handoff h;
 	uint64_t in = 0, out = 0;
+	uint8_t buf[64];
+	struct ktls_conn *c = open_conn(&h, suite);
 
-	(void)state;
-	if (!can_rekey) {
-		print_message("this kernel cannot rekey: the refusal is tested above\n");
-		skip();
-	}
-	struct ktls_conn *c = open_conn(&h, 0x1303);
 	handoff_start(&h, script);
-	conn_expect(c, &h, &in, 2 * MIB); /* across the peer's update, answered */
+	conn_expect(c, &h, &in, MIB);
+	if (!can_rekey) {
+		assert_int_equal(ktls_conn_read(c, buf, sizeof(buf), 0), -EKEYEXPIRED);
+		shutdown(h.fd, SHUT_RDWR);
+		ktls_conn_free(c);
+		handoff_close(&h);
+		print_message("suite 0x%04x: peer KeyUpdate refused (-EKEYEXPIRED), as this kernel cannot rekey\n", suite);
+		return;
+	}
+	conn_expect(c, &h, &in, MIB); /* across the peer's update, answered */
 	conn_send(&h, &out, MIB);
 	conn_expect(c, &h, &in, MIB);
 	assert_int_equal(ktls_conn_update_keys(c, 0), 0);
@@ -182,6 +193,119 @@ static void test_generations_with_openssl(void **state)
 	assert_int_equal(u.tx_generation, 3);
 	ktls_conn_free(c);
 	assert_int_equal(handoff_close(&h), 0);
+	print_message("suite 0x%04x: real KeyUpdate exchange with OpenSSL completed: %u RX and %u TX "
+		      "generations, 1 MiB verified in each\n", suite, u.rx_generation, u.tx_generation);
+}
+
+static void test_generations_with_openssl(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(tls13_kernel_suites) / sizeof(tls13_kernel_suites[0]); i++)
+		generations_with_openssl(tls13_kernel_suites[i]);
+}
+
+/* Two kTLS connections over one TCP pair, both ends libktls: each round, A updates (asking B to
+ * update too every other round) and sends 1 MiB, then B updates and sends 1 MiB back. */
+struct ktls_side {
+	struct ktls_conn *c;
+	int fd;
+	uint64_t seed_out, seed_in, out, in;
+	int rounds, own_request_mask; /* A asks for an update in rounds whose bit is set */
+	int refused;                  /* the kernel cannot rekey: -EBUSY expected, data still flows */
+	int ok;
+};
+
+static int side_send(struct ktls_side *s, uint8_t *buf)
+{
+	pattern_fill(s->seed_out, s->out, buf, MIB);
+	s->out += MIB;
+	return write_all(s->fd, buf, MIB);
+}
+
+static int side_expect(struct ktls_side *s, uint8_t *buf)
+{
+	for (size_t got = 0; got < MIB;) {
+		ssize_t n = ktls_conn_read(s->c, buf, MIB - got, 0);
+		if (n <= 0) {
+			fprintf(stderr, "ktls_conn_read: %s\n", ktls_strerror((int)n));
+			return -1;
+		}
+		if (pattern_check(s->seed_in, s->in, buf, (size_t)n) != (size_t)n)
+			return -1;
+		got += (size_t)n, s->in += (size_t)n;
+	}
+	return 0;
+}
+
+static int side_update(struct ktls_side *s, int request)
+{
+	int r = ktls_conn_update_keys(s->c, request);
+	return s->refused ? (r == -EBUSY ? 0 : -1) : r;
+}
+
+static void *side_b(void *arg)
+{
+	struct ktls_side *s = arg;
+	uint8_t *buf = malloc(MIB);
+
+	s->ok = buf != NULL;
+	for (int r = 0; s->ok && r < s->rounds; r++)
+		s->ok = side_expect(s, buf) == 0 && side_update(s, 0) == 0 && side_send(s, buf) == 0;
+	free(buf);
+	return NULL;
+}
+
+static void ktls_peers(uint16_t suite)
+{
+	struct ktls_suite_info si = { .sz = sizeof(si) };
+	uint8_t sa[48], sb[48], *buf = malloc(MIB);
+	int fa, fb;
+	pthread_t t;
+
+	assert_non_null(buf);
+	assert_int_equal(ktls_suite_info(suite, &si), 0);
+	pattern_fill(suite, 0, sa, sizeof(sa));
+	pattern_fill(suite + 1u, 0, sb, sizeof(sb));
+	const struct ktls_secrets a = { .secret = sa, .secret_len = si.hash_len };
+	const struct ktls_secrets b = { .secret = sb, .secret_len = si.hash_len };
+	assert_int_equal(tcp_pair(&fa, &fb, 0), 0);
+	struct ktls_side A = { .fd = fa, .seed_out = 1, .seed_in = 2, .rounds = 3, .own_request_mask = 2,
+			       .refused = !can_rekey };
+	struct ktls_side B = { .fd = fb, .seed_out = 2, .seed_in = 1, .rounds = 3, .refused = !can_rekey };
+	assert_int_equal(ktls_conn_open(fa, suite, &a, 0, &b, 0, NULL, &A.c), 0);
+	assert_int_equal(ktls_conn_open(fb, suite, &b, 0, &a, 0, NULL, &B.c), 0);
+	assert_int_equal(pthread_create(&t, NULL, side_b, &B), 0);
+	A.ok = 1;
+	for (int r = 0; A.ok && r < A.rounds; r++)
+		A.ok = side_update(&A, (A.own_request_mask >> r) & 1) == 0 && side_send(&A, buf) == 0 &&
+		       side_expect(&A, buf) == 0;
+	if (!A.ok)
+		shutdown(fa, SHUT_RDWR); /* let B's read end */
+	pthread_join(t, NULL);
+	assert_true(A.ok);
+	assert_true(B.ok);
+	struct ktls_key_usage ua = { .sz = sizeof(ua) }, ub = { .sz = sizeof(ub) };
+	assert_int_equal(ktls_conn_key_usage(A.c, &ua), 0);
+	assert_int_equal(ktls_conn_key_usage(B.c, &ub), 0);
+	/* A: one update a round; B: one a round, plus the answer to A's request */
+	assert_int_equal(ua.tx_generation, can_rekey ? 3 : 0);
+	assert_int_equal(ub.rx_generation, ua.tx_generation);
+	assert_int_equal(ub.tx_generation, can_rekey ? 4 : 0);
+	assert_int_equal(ua.rx_generation, ub.tx_generation);
+	ktls_conn_free(A.c);
+	ktls_conn_free(B.c);
+	close(fa);
+	close(fb);
+	free(buf);
+	print_message("suite 0x%04x: kTLS <-> kTLS, %d rounds of 1 MiB each way: %s\n", suite, A.rounds,
+		      can_rekey ? "both sides rekeyed (TX generations 3 and 4)" : "updates refused (-EBUSY), data intact");
+}
+
+static void test_generations_between_ktls_peers(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(tls13_kernel_suites) / sizeof(tls13_kernel_suites[0]); i++)
+		ktls_peers(tls13_kernel_suites[i]);
 }
 
 int main(void)
@@ -192,6 +316,7 @@ int main(void)
 		cmocka_unit_test(test_peer_key_update_requested),
 		cmocka_unit_test(test_own_update),
 		cmocka_unit_test(test_generations_with_openssl),
+		cmocka_unit_test(test_generations_between_ktls_peers),
 	};
 	require_ktls_kernel();
 	signal(SIGPIPE, SIG_IGN); /* the OpenSSL peer writes into sockets we shut down */
