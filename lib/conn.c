@@ -17,7 +17,7 @@ struct ktls_conn {
 	uint8_t tx_secret[KTLS_SECRET_MAX], rx_secret[KTLS_SECRET_MAX];
 	size_t secret_len;
 	uint32_t tx_generation, rx_generation;
-	int can_rekey;            /* -1 until asked */
+	int can_rekey;            /* -1 until the kernel's answer on this socket showed it */
 	int tx_key_pending;       /* our KeyUpdate went out; the next TX key is not installed yet */
 	int rx_key_pending;       /* the peer's KeyUpdate arrived; the next RX key is not installed yet */
 	int answer_pending;       /* the peer asked us to update: send our KeyUpdate, then rekey TX */
@@ -49,35 +49,51 @@ static int install(struct ktls_conn *c, int dir, const struct ktls_secrets *secr
 }
 
 /* Install the next generation of one direction's traffic secret at sequence 0. The secret
- * advances only once the kernel took the key, so a failure can be retried. */
+ * advances only once the kernel took the key, so a failure can be retried. The kernel's -EBUSY
+ * says it cannot replace keys at all (before Linux 6.14). */
 static int install_next(struct ktls_conn *c, int dir)
 {
-	uint8_t next[KTLS_SECRET_MAX];
+	uint8_t next[KTLS_SECRET_MAX], info[KTLS_CRYPTO_INFO_MAX];
 	uint8_t *cur = dir == KTLS_DIR_TX ? c->tx_secret : c->rx_secret;
 
 	int r = ktls_update_secret(c->suite->id, cur, c->secret_len, next);
 	if (r == 0) {
 		const struct ktls_secrets s = { .secret = next, .secret_len = c->secret_len };
-		r = install(c, dir, &s, 0);
+		r = ktls_build_crypto_info(c->suite, &s, 0, info);
 	}
+	if (r == 0)
+		r = c->sys.replace_crypto(c->sys.ctx, c->fd, dir, info, ktls_cipher_info_len(c->suite->cipher));
 	if (r == 0) {
+		c->can_rekey = 1;
 		memcpy(cur, next, c->secret_len);
 		if (dir == KTLS_DIR_TX)
 			c->tx_generation++;
 		else
 			c->rx_generation++;
+	} else if (r == -EBUSY) {
+		c->can_rekey = 0;
 	}
+	ktls_memzero(info, sizeof(info));
 	ktls_memzero(next, sizeof(next));
 	return r;
 }
 
+/* Whether this socket's kernel can replace keys, asked on the socket itself before anything
+ * is sent: a replacement header naming another cipher is refused with EINVAL by a kernel that
+ * can rekey (the cipher may not change) and with EBUSY by one that cannot, and changes nothing.
+ * No descriptor is opened: this works at RLIMIT_NOFILE. */
 static int rekey_possible(struct ktls_conn *c)
 {
 	if (c->can_rekey < 0) {
-		int r = c->sys.can_rekey(c->sys.ctx);
-		if (r < 0)
+		const uint16_t other = c->suite->cipher->type == TLS_CIPHER_AES_GCM_128 ? TLS_CIPHER_AES_GCM_256
+											: TLS_CIPHER_AES_GCM_128;
+		const struct tls_crypto_info hdr = { .version = c->suite->version, .cipher_type = other };
+		int r = c->sys.replace_crypto(c->sys.ctx, c->fd, KTLS_DIR_TX, &hdr, sizeof(hdr));
+		if (r == 0)
+			return -EIO; /* the kernel took a key it cannot have parsed: nothing is safe */
+		if (r != -EINVAL && r != -EBUSY)
 			return r;
-		c->can_rekey = r;
+		c->can_rekey = r == -EINVAL;
 	}
 	return c->can_rekey;
 }
@@ -114,7 +130,10 @@ static int finish_pending(struct ktls_conn *c)
 	int r;
 
 	if (c->rx_key_pending) {
-		if ((r = install_next(c, KTLS_DIR_RX)) < 0)
+		/* Anything but the kernel's refusal leaves the update pending for the next call. */
+		if ((r = install_next(c, KTLS_DIR_RX)) == -EBUSY)
+			return c->error = -EKEYEXPIRED;
+		if (r < 0)
 			return r;
 		c->rx_key_pending = 0;
 	}
@@ -146,10 +165,7 @@ static int peer_key_update(struct ktls_conn *c, const uint8_t *body, size_t len)
 	}
 	if (++c->window_updates > c->max_peer_updates)
 		return c->error = -EXFULL;
-	int possible = rekey_possible(c);
-	if (possible < 0)
-		return possible;
-	if (!possible)
+	if (c->can_rekey == 0) /* the kernel refused a replacement key on this socket already */
 		return c->error = -EKEYEXPIRED;
 	c->rx_key_pending = 1;
 	c->answer_pending |= requested;

@@ -72,8 +72,9 @@ struct ktls_sys {
 	int (*set_crypto)(void *ctx, int fd, int dir, const void *info, size_t len);
 	/* getsockopt(SOL_TLS, dir) of the live crypto-info */
 	int (*get_crypto)(void *ctx, int fd, int dir, void *info, size_t len);
-	/* 1 when TLS 1.3 keys can be replaced, 0 when not, or a negative errno */
-	int (*can_rekey)(void *ctx);
+	/* setsockopt(SOL_TLS, dir) alone, on a socket that has keys in that direction: 0, or the
+	 * kernel's -errno as it gave it (-EBUSY: this kernel cannot replace keys) */
+	int (*replace_crypto)(void *ctx, int fd, int dir, const void *info, size_t len);
 	void *ctx;
 };
 

@@ -34,10 +34,10 @@ static int kernel_get(void *ctx, int fd, int dir, void *info, size_t len)
 	return l == len ? 0 : -EIO;
 }
 
-static int kernel_can_rekey(void *ctx)
+static int kernel_replace(void *ctx, int fd, int dir, const void *info, size_t len)
 {
 	(void)ctx;
-	return ktls_kernel_can_rekey();
+	return setsockopt(fd, SOL_TLS, dir, info, (socklen_t)len) < 0 ? -errno : 0;
 }
 
 const struct ktls_sys ktls_sys_kernel = {
@@ -45,5 +45,5 @@ const struct ktls_sys ktls_sys_kernel = {
 	.send_record = kernel_send,
 	.set_crypto = kernel_set,
 	.get_crypto = kernel_get,
-	.can_rekey = kernel_can_rekey,
+	.replace_crypto = kernel_replace,
 };

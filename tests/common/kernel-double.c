@@ -200,11 +200,20 @@ static int dbl_set(void *ctx, int fd, int dir, const void *info, size_t len)
 		me->fail_next[dir] = 0;
 		return -err;
 	}
+	/* As measured on 6.1, 6.12 and 7.3: a short header is EINVAL; a kernel that cannot replace
+	 * keys answers EBUSY before it reads more; one that can refuses another version or cipher
+	 * from the header alone, with EINVAL. */
+	uint16_t hdr[2];
+	if (len < sizeof(hdr))
+		return -EINVAL;
+	memcpy(hdr, info, sizeof(hdr));
+	if (cur->set && (!d->rekey || cur->version == TLS_1_2_VERSION))
+		return -EBUSY;
+	if (cur->set && (cur->version != hdr[0] || cur->cipher != hdr[1]))
+		return -EINVAL;
 	int r = parse_info(info, len, &k);
 	if (r < 0)
 		return r;
-	if (cur->set && (!d->rekey || cur->version == TLS_1_2_VERSION))
-		return -EBUSY;
 	if ((cur->set && (cur->version != k.version || cur->cipher != k.cipher)) ||
 	    (other->set && (other->version != k.version || other->cipher != k.cipher)))
 		return -EINVAL;
@@ -231,10 +240,6 @@ static int dbl_get(void *ctx, int fd, int dir, void *info, size_t len)
 	return 0;
 }
 
-static int dbl_can_rekey(void *ctx)
-{
-	return ((struct kernel_double *)ctx)->rekey;
-}
 
 struct ktls_sys kernel_double_sys(struct kernel_double *d)
 {
@@ -243,7 +248,7 @@ struct ktls_sys kernel_double_sys(struct kernel_double *d)
 		.send_record = dbl_send,
 		.set_crypto = dbl_set,
 		.get_crypto = dbl_get,
-		.can_rekey = dbl_can_rekey,
+		.replace_crypto = dbl_set,
 		.ctx = d,
 	};
 }

@@ -4,7 +4,8 @@
  * - records carry the key, IV and sequence number they were sent under; a receiver whose RX state
  *   differs gets EBADMSG, and the socket is dead from then on;
  * - setting TLS_TX/TLS_RX a second time: EBUSY on TLS 1.2 or where rekey is off (Linux < 6.14),
- *   EINVAL if version or cipher change (or differ from the other direction);
+ *   EINVAL if version or cipher change (or differ from the other direction); a 4-byte header
+ *   alone is answered the same way (EBUSY first where rekey is off);
  * - after a handshake record whose first byte is KeyUpdate has been read, reads fail with
  *   EKEYEXPIRED until TLS_RX is set (only where rekey is on: older kernels do not look);
  * - TX never pauses; one recvmsg never mixes record types; data records may be merged;

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -152,6 +153,60 @@ static void test_own_update(void **state)
 	assert_true(u.tx_records > 0 && u.rx_records > 0);
 	ktls_conn_free(c);
 	assert_int_equal(handoff_close(&h), 0);
+}
+
+/* A process at its descriptor limit: no descriptor can be opened, and a KeyUpdate needs none.
+ * The peer's update (requested) is followed and answered, and our own goes out, with no error
+ * where the kernel can rekey; where it cannot, the refusal is the rekey one, never -EMFILE. */
+static void test_key_update_at_descriptor_limit(void **state)
+{
+	static const struct step script[] = {
+		{ SEND_DATA, 1000 }, { KEY_UPDATE, 1 }, { SEND_DATA, 1000 }, { EXPECT_DATA, 1000 },
+		{ EXPECT_DATA, 1000 }, END,
+	};
+	struct handoff h;
+	uint64_t in = 0, out = 0;
+	uint8_t buf[64];
+	struct rlimit saved, rl;
+
+	(void)state;
+	struct ktls_conn *c = open_conn(&h, 0x1301);
+	handoff_start(&h, script);
+	conn_expect(c, &h, &in, 1000);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &saved), 0);
+	int lowest_free = dup(0);
+	assert_true(lowest_free >= 0);
+	close(lowest_free);
+	rl = saved;
+	rl.rlim_cur = (rlim_t)lowest_free;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	assert_int_equal(dup(0), -1);
+	assert_int_equal(errno, EMFILE);
+	ssize_t n = can_rekey ? 0 : ktls_conn_read(c, buf, sizeof(buf), 0);
+	int own = can_rekey ? 0 : ktls_conn_update_keys(c, 0);
+	if (can_rekey) {
+		conn_expect(c, &h, &in, 1000); /* across the update, answered */
+		own = ktls_conn_update_keys(c, 0);
+	}
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
+	if (!can_rekey) {
+		assert_int_equal(n, -EKEYEXPIRED);
+		assert_int_equal(own, -EKEYEXPIRED); /* the connection is dead: its error, not -EMFILE */
+		shutdown(h.fd, SHUT_RDWR);
+		ktls_conn_free(c);
+		handoff_close(&h);
+		return;
+	}
+	assert_int_equal(own, 0);
+	conn_send(&h, &out, 1000);
+	conn_send(&h, &out, 1000);
+	struct ktls_key_usage u = { .sz = sizeof(u) };
+	assert_int_equal(ktls_conn_key_usage(c, &u), 0);
+	assert_int_equal(u.rx_generation, 1);
+	assert_int_equal(u.tx_generation, 2);
+	ktls_conn_free(c);
+	assert_int_equal(handoff_close(&h), 0);
+	print_message("at RLIMIT_NOFILE: the peer's KeyUpdate followed and answered, ours sent\n");
 }
 
 static const uint16_t tls13_kernel_suites[] = { 0x1301, 0x1302, 0x1303, 0x1304 };
@@ -315,6 +370,7 @@ int main(void)
 		cmocka_unit_test(test_peer_key_update_not_requested),
 		cmocka_unit_test(test_peer_key_update_requested),
 		cmocka_unit_test(test_own_update),
+		cmocka_unit_test(test_key_update_at_descriptor_limit),
 		cmocka_unit_test(test_generations_with_openssl),
 		cmocka_unit_test(test_generations_between_ktls_peers),
 	};
