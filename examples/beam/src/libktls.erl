@@ -17,7 +17,8 @@
 -export([crypto_info/3, next_secret/2, install/5, install_gen_tcp/5,
          suite_info/1, suites/0, suite_by_name/1, probe_kernel/0, socket_mode/1,
          record_type/3, reader_new/1, reader_feed/3, send_alert/3, send_handshake/3, version/0]).
--export([ssl_options/0, handoff/2, fd/1, recv/3]).
+-export([ssl_options/0, handoff/2, fd/1, recv/3, recv/4]).
+-export([keys_new/3, follow_key_update/3, update_keys/3, key_generations/1]).
 
 -on_load(load_nif/0).
 
@@ -104,6 +105,29 @@ send_handshake(_Fd, _Type, _Body) -> nif().
 
 -spec version() -> string().
 version() -> nif().
+
+%% @doc A TLS 1.3 connection's traffic secrets, both directions, for following KeyUpdates. They
+%% are copied into NIF memory (wiped when the reference is garbage collected); drop the binaries.
+-spec keys_new(0..65535, binary(), binary()) -> {ok, reference()} | {error, reason()}.
+keys_new(_Suite, _TxSecret, _RxSecret) -> nif().
+
+%% @doc The peer's KeyUpdate (its handshake body): install its next receive key and, when it asked
+%% (update_requested), send our KeyUpdate and install our next transmit key, before anything else
+%% is sent. `{error, ekeyexpired}' on a kernel that cannot replace keys (before Linux 6.14): the
+%% connection cannot go on (send a fatal alert and close). A transient error (`emfile', `enomem',
+%% ...) leaves nothing half done that a second call would not finish.
+-spec follow_key_update(integer(), reference(), binary()) -> ok | {error, reason()}.
+follow_key_update(_Fd, _Keys, _Body) -> nif().
+
+%% @doc Our own KeyUpdate (asking the peer to update too when `RequestPeer'): the message goes out
+%% under the current key, the next transmit key goes in. `{error, ebusy}', with nothing sent, where
+%% the kernel cannot replace keys.
+-spec update_keys(integer(), reference(), boolean()) -> ok | {error, reason()}.
+update_keys(_Fd, _Keys, _RequestPeer) -> nif().
+
+%% @doc How many times each direction's keys were replaced.
+-spec key_generations(reference()) -> #{tx := non_neg_integer(), rx := non_neg_integer()}.
+key_generations(_Keys) -> nif().
 
 %% @doc Install one direction on a `gen_tcp' socket with raw socket options, attaching the
 %% `tls' upper-layer protocol first if needed. Call it from the socket's owner.
@@ -335,6 +359,34 @@ recv(Socket, Reader, Timeout) ->
         {error, _} = E ->
             E
     end.
+
+%% @doc {@link recv/3} that follows the peer's KeyUpdates with `Keys' ({@link keys_new/3}), as
+%% {@link follow_key_update/3} does: they are never returned; other handshake messages are.
+-spec recv(socket:socket(), reference(), reference(), timeout()) ->
+          {data, binary()} | {handshake, [{0..255, binary()}]} | more | close_notify |
+          {alert, fatal | warning, atom()} | {error, term()} | {error, term(), tuple()}.
+recv(Socket, Reader, Keys, Timeout) ->
+    case recv(Socket, Reader, Timeout) of
+        {handshake, Messages} ->
+            case follow_key_updates(Socket, Keys, Messages, []) of
+                {ok, []} -> recv(Socket, Reader, Keys, Timeout);
+                {ok, Others} -> {handshake, Others};
+                {error, _} = Error -> Error
+            end;
+        Other ->
+            Other
+    end.
+
+follow_key_updates(_Socket, _Keys, [], Others) ->
+    {ok, lists:reverse(Others)};
+follow_key_updates(Socket, Keys, [{24, Body} | Rest], Others) ->
+    {ok, Fd} = fd(Socket),
+    case follow_key_update(Fd, Keys, Body) of
+        ok -> follow_key_updates(Socket, Keys, Rest, Others);
+        {error, _} = Error -> Error
+    end;
+follow_key_updates(Socket, Keys, [Message | Rest], Others) ->
+    follow_key_updates(Socket, Keys, Rest, [Message | Others]).
 
 control_record_type([]) ->
     {ok, ?RECORD_APPLICATION_DATA};

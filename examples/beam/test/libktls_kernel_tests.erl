@@ -123,13 +123,64 @@ socket_fatal_alert_test() ->
     {ok, SFd} = libktls:fd(S),
     ok = libktls:install(CFd, tx, 16#1301, #{secret => Secret}, 0),
     ok = libktls:install(SFd, rx, 16#1301, #{secret => Secret}, 0),
-    ok = libktls:send_handshake(CFd, 24, <<0>>),
+    Ticket = <<0:32, 0:32, 1, 7, 2:16, "id", 0:16>>,
+    ok = libktls:send_handshake(CFd, 4, Ticket),
     ok = libktls:send_alert(CFd, 2, 40),
     {ok, R} = libktls:reader_new('tlsv1.3'),
-    ?assertEqual({handshake, [{24, <<0>>}]}, libktls:recv(S, R, 5000)),
+    ?assertEqual({handshake, [{4, Ticket}]}, libktls:recv(S, R, 5000)),
     ?assertEqual({alert, fatal, handshake_failure}, libktls:recv(S, R, 5000)),
     socket:close(C),
     socket:close(S).
+
+%% KeyUpdate on socket-module sockets, decided by what the kernel can do. Where it can rekey:
+%% several generations, our own updates with and without update_requested, the peer's request
+%% answered before its next data, each generation's data checked. Where it cannot: our update is
+%% refused with nothing sent, and the peer's KeyUpdate is reported as ekeyexpired.
+socket_key_update_test() ->
+    {C, S} = socket_pair(),
+    Up = crypto:strong_rand_bytes(32),
+    Down = crypto:strong_rand_bytes(32),
+    {ok, CFd} = libktls:fd(C),
+    {ok, SFd} = libktls:fd(S),
+    [ok = libktls:install(Fd, Dir, 16#1301, #{secret => Secret}, 0)
+     || {Fd, Dir, Secret} <- [{CFd, tx, Up}, {CFd, rx, Down}, {SFd, rx, Up}, {SFd, tx, Down}]],
+    {ok, CK} = libktls:keys_new(16#1301, Up, Down),
+    {ok, SK} = libktls:keys_new(16#1301, Down, Up),
+    {ok, CR} = libktls:reader_new('tlsv1.3'),
+    {ok, SR} = libktls:reader_new('tlsv1.3'),
+    {ok, #{rekey := Rekey}} = libktls:probe_kernel(),
+    case Rekey of
+        true ->
+            Rounds = [false, true, false, true],
+            [begin
+                 ok = libktls:update_keys(CFd, CK, Request),
+                 ToServer = crypto:strong_rand_bytes(10000),
+                 ok = socket:send(C, ToServer),
+                 ?assertEqual(ToServer, recv_data(S, SR, SK, byte_size(ToServer))),
+                 ToClient = crypto:strong_rand_bytes(10000),
+                 ok = socket:send(S, ToClient),
+                 ?assertEqual(ToClient, recv_data(C, CR, CK, byte_size(ToClient)))
+             end || Request <- Rounds],
+            %% the client updated 4 times; the server answered the 2 requests
+            ?assertEqual(#{tx => 4, rx => 2}, libktls:key_generations(CK)),
+            ?assertEqual(#{tx => 2, rx => 4}, libktls:key_generations(SK));
+        false ->
+            ?assertEqual({error, ebusy}, libktls:update_keys(CFd, CK, true)),
+            ok = socket:send(C, <<"before">>),
+            ?assertEqual(<<"before">>, recv_data(S, SR, SK, 6)),
+            ok = libktls:send_handshake(CFd, 24, <<1>>),
+            ?assertEqual({error, ekeyexpired}, libktls:recv(S, SR, SK, 5000)),
+            ?assertEqual(#{tx => 0, rx => 0}, libktls:key_generations(SK))
+    end,
+    socket:close(C),
+    socket:close(S).
+
+recv_data(Socket, Reader, Keys, Size) -> recv_data(Socket, Reader, Keys, Size, <<>>).
+
+recv_data(_Socket, _Reader, _Keys, Size, Acc) when byte_size(Acc) >= Size -> Acc;
+recv_data(Socket, Reader, Keys, Size, Acc) ->
+    {data, Data} = libktls:recv(Socket, Reader, Keys, 5000),
+    recv_data(Socket, Reader, Keys, Size, <<Acc/binary, Data/binary>>).
 
 %% Erlang's ssl does the TLS 1.3 handshake with OpenSSL (examples/openssl/file-server in
 %% userspace mode); the connection is handed to the kernel; no ssl process is left; the file
