@@ -349,8 +349,11 @@ LIBKTLS_API LIBKTLS_WUR ssize_t ktls_send_record(int fd, uint8_t record_type, co
  * TLS_GET_RECORD_TYPE control message), for callers that do their own recvmsg(), e.g. Erlang's
  * socket module. @p control and @p control_len are the msghdr's msg_control and msg_controllen.
  *
+ * Every header is checked against @p control_len; nothing past it is read.
+ *
  * @return 0 and *record_type; -ENOMSG: no such control message (the bytes are application data
- * of a socket without kTLS RX, or end of stream); -EFAULT. @since 1.0
+ * of a socket without kTLS RX, or end of stream), or a header whose length does not fit in
+ * @p control_len before one was found; -EFAULT. @since 1.0
  */
 LIBKTLS_API LIBKTLS_WUR int ktls_cmsg_record_type(const void *control, size_t control_len,
 						  uint8_t *record_type);

@@ -10,15 +10,24 @@
 
 LIBKTLS_API int ktls_cmsg_record_type(const void *control, size_t control_len, uint8_t *record_type)
 {
+	const uint8_t *p = control;
+
 	if ((!control && control_len) || !record_type)
 		return -EFAULT;
-	struct msghdr msg = { .msg_control = (void *)control, .msg_controllen = control_len };
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-		if (c->cmsg_level == SOL_TLS && c->cmsg_type == TLS_GET_RECORD_TYPE &&
-		    c->cmsg_len >= CMSG_LEN(1)) {
-			*record_type = *CMSG_DATA(c);
+	/* Every header is checked against control_len: the kernel's are right, a caller's buffer
+	 * may not be, and CMSG_FIRSTHDR/CMSG_NXTHDR check only that a header fits. */
+	for (size_t off = 0; control_len - off >= sizeof(struct cmsghdr);) {
+		struct cmsghdr c;
+		memcpy(&c, p + off, sizeof(c));
+		if (c.cmsg_len < sizeof(c) || c.cmsg_len > control_len - off)
+			return -ENOMSG;
+		if (c.cmsg_level == SOL_TLS && c.cmsg_type == TLS_GET_RECORD_TYPE && c.cmsg_len >= CMSG_LEN(1)) {
+			*record_type = p[off + CMSG_LEN(0)];
 			return 0;
 		}
+		if (CMSG_ALIGN(c.cmsg_len) >= control_len - off)
+			break;
+		off += CMSG_ALIGN(c.cmsg_len);
 	}
 	return -ENOMSG;
 }

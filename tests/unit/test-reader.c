@@ -336,6 +336,26 @@ static void test_api_errors_and_names(void **state)
 	assert_int_equal(t, 21);
 	assert_int_equal(ktls_cmsg_record_type(NULL, 0, &t), -ENOMSG);
 	assert_int_equal(ktls_cmsg_record_type(NULL, 4, &t), -EFAULT);
+
+	/* Headers are checked against the buffer's length, not trusted: a buffer of exactly one
+	 * header whose cmsg_len claims a data byte (a 1-byte heap over-read before), a length past
+	 * the end, a length shorter than a header, and a valid one after a truncated one. */
+	struct cmsghdr h = { .cmsg_len = CMSG_LEN(1), .cmsg_level = SOL_TLS, .cmsg_type = TLS_GET_RECORD_TYPE };
+	uint8_t *exact = malloc(sizeof(h));
+	assert_non_null(exact);
+	memcpy(exact, &h, sizeof(h));
+	assert_int_equal(ktls_cmsg_record_type(exact, sizeof(h), &t), -ENOMSG);
+	free(exact);
+	c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_len = sizeof(u.buf) + 1;
+	assert_int_equal(ktls_cmsg_record_type(u.buf, sizeof(u.buf), &t), -ENOMSG);
+	c->cmsg_len = sizeof(struct cmsghdr) - 1;
+	assert_int_equal(ktls_cmsg_record_type(u.buf, sizeof(u.buf), &t), -ENOMSG);
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	t = 0;
+	assert_int_equal(ktls_cmsg_record_type(u.buf, sizeof(u.buf), &t), 0);
+	assert_int_equal(t, 21);
+	assert_int_equal(ktls_cmsg_record_type(u.buf, CMSG_SPACE(sizeof(int)) + CMSG_LEN(0), &t), -ENOMSG);
 }
 
 static void test_fuzz_entry_replay(void **state)
