@@ -418,10 +418,13 @@ LIBKTLS_API struct ktls_reader *ktls_reader_new(uint16_t tls_version, size_t max
 LIBKTLS_API void ktls_reader_free(struct ktls_reader *reader);
 
 /**
- * Process the plaintext of (part of) one received record of @p record_type: for a control record
- * at most KTLS_RECORD_MAX bytes per call, and only once every message announced by -ENOMSG has
- * been taken with ktls_reader_next_message(). Application data (any length; the kernel returns
- * several records' worth at once) is only checked against a partial control message.
+ * Process the plaintext of one received record of @p record_type: for a control record at most
+ * KTLS_RECORD_MAX bytes per call, and only once every message announced by -ENOMSG has been taken
+ * with ktls_reader_next_message(). Application data (any length; the kernel returns several
+ * records' worth at once) is only checked against a partial control message. TLS 1.2 control
+ * records may also be fed in pieces; TLS 1.3 ones must be fed whole, one call per record, as
+ * RFC 8446 §5.1 is checked per record: an alert record holds exactly one alert (else -EPROTO,
+ * alert to send decode_error) and a handshake record is never empty (unexpected_message).
  *
  * @return
  * - 0: consumed; nothing to report yet (application data, or part of a message or alert)
@@ -429,7 +432,8 @@ LIBKTLS_API void ktls_reader_free(struct ktls_reader *reader);
  * - 1: the peer's close_notify: orderly end of its stream
  * - -ECONNABORTED: the peer sent a fatal alert: ktls_reader_alert()
  * - -EPROTO: the peer broke the protocol (a record type or handshake message not allowed after the
- *   handshake, data interleaved with a partial handshake message, a malformed alert):
+ *   handshake, data or an alert interleaved with a partial handshake message, a malformed alert,
+ *   in TLS 1.3 a fragmented or coalesced alert or an empty handshake record):
  *   ktls_reader_alert_to_send() gives the alert to answer with
  * - -EMSGSIZE: a handshake message longer than the reader's limit (alert to send: decode_error)
  * - -ENOBUFS: messages announced by -ENOMSG were not taken, or a control record over

@@ -83,6 +83,9 @@ extern const struct ktls_sys ktls_sys_kernel;
 int ktls_install_info(int fd, int dir, const uint8_t *info, size_t len);
 ssize_t ktls_read_sys(const struct ktls_sys *sys, struct ktls_reader *r, int fd, void *buf, size_t len,
 		      int flags);
+/* ktls_reader_feed() of a piece of a record: `whole` is 0 when more of the same record may follow
+ * (a receive that filled its buffer), which TLS 1.3's one-alert-per-record rule must allow. */
+int ktls_reader_feed_part(struct ktls_reader *r, uint8_t record_type, const void *data, size_t len, int whole);
 /* The type of the next message the reader would hand out, or -1. */
 int ktls_reader_peek_type(const struct ktls_reader *r);
 /* Put the reader in its failed state, with a fatal alert to send. Returns error. */

@@ -157,7 +157,26 @@ static int partial_pending(const struct ktls_reader *r)
 	return r->end > r->ready || r->partial_alert_len;
 }
 
+/* RFC 8446 §5.1: a TLS 1.3 alert record holds exactly one alert (neither fragmented nor
+ * coalesced), and handshake records are never empty. `whole`: data is the entire record, not a
+ * piece that a short receive buffer cut from it. */
+static int tls13_record_rules(const struct ktls_reader *r, uint8_t record_type, size_t len, int whole)
+{
+	if (r->version != KTLS_TLS_1_3)
+		return 0;
+	if (record_type == KTLS_RECORD_ALERT && (r->partial_alert_len + len > 2 || (whole && len != 2)))
+		return KTLS_ALERT_DECODE_ERROR;
+	if (record_type == KTLS_RECORD_HANDSHAKE && len == 0)
+		return KTLS_ALERT_UNEXPECTED_MESSAGE;
+	return 0;
+}
+
 LIBKTLS_API int ktls_reader_feed(struct ktls_reader *r, uint8_t record_type, const void *data, size_t len)
+{
+	return ktls_reader_feed_part(r, record_type, data, len, 1);
+}
+
+int ktls_reader_feed_part(struct ktls_reader *r, uint8_t record_type, const void *data, size_t len, int whole)
 {
 	if (!r || (!data && len))
 		return -EFAULT;
@@ -167,6 +186,9 @@ LIBKTLS_API int ktls_reader_feed(struct ktls_reader *r, uint8_t record_type, con
 		return r->error;
 	if (len > KTLS_RECORD_MAX && record_type != KTLS_RECORD_APPLICATION_DATA)
 		return -ENOBUFS;
+	uint8_t alert = (uint8_t)tls13_record_rules(r, record_type, len, whole);
+	if (alert)
+		return fail(r, -EPROTO, alert);
 
 	switch (record_type) {
 	case KTLS_RECORD_APPLICATION_DATA:
@@ -267,13 +289,15 @@ ssize_t ktls_read_sys(const struct ktls_sys *sys, struct ktls_reader *r, int fd,
 			int ret = ktls_reader_feed(r, type, buf, (size_t)n);
 			return ret < 0 ? ret : n;
 		}
+		/* A control record that filled the buffer may go on in the next receive. */
+		int whole = (size_t)n < len;
 		if (flags & MSG_PEEK) {
 			/* Control records are consumed even when peeking: take what was peeked. */
 			n = sys->recv_record(sys->ctx, fd, buf, (size_t)n, &type, flags & ~MSG_PEEK);
 			if (n <= 0)
 				return n < 0 ? n : fail(r, -EPIPE, 0xFF);
 		}
-		int ret = ktls_reader_feed(r, type, buf, (size_t)n);
+		int ret = ktls_reader_feed_part(r, type, buf, (size_t)n, whole);
 		if (ret == 1)
 			return 0;
 		if (ret < 0)

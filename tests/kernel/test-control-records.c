@@ -291,6 +291,68 @@ static void test_partial_and_peeked_control_records(void **state)
 	close(b);
 }
 
+static void ktls13_pair(int *a, int *b)
+{
+	static const uint8_t up[32] = { 5 }, down[32] = { 6 };
+	const struct ktls_secrets x = { .secret = up, .secret_len = 32 }, y = { .secret = down, .secret_len = 32 };
+
+	assert_int_equal(tcp_pair(a, b, 0), 0);
+	assert_int_equal(ktls_install(*a, KTLS_DIR_TX, 0x1301, &x, 0), 0);
+	assert_int_equal(ktls_install(*b, KTLS_DIR_RX, 0x1301, &x, 0), 0);
+	assert_int_equal(ktls_install(*b, KTLS_DIR_TX, 0x1301, &y, 0), 0);
+	assert_int_equal(ktls_install(*a, KTLS_DIR_RX, 0x1301, &y, 0), 0);
+}
+
+/* RFC 8446 §5.1 on records the kernel delivers: a TLS 1.3 alert record holding half an alert or
+ * two alerts is refused (decode_error), also behind MSG_PEEK; a whole alert read through a
+ * 1-byte buffer (the kernel hands it out a byte at a time) is still one alert; TLS 1.2 accepts
+ * a fragmented alert. */
+static void test_tls13_alert_record_rules(void **state)
+{
+	static const struct {
+		const char *bytes;
+		size_t len;
+		int flags;
+	} bad[] = { { "\x01", 1, 0 }, { "\x01\x5a\x01\x00", 4, 0 }, { "\x01", 1, MSG_PEEK } };
+	uint8_t buf[64];
+	struct ktls_alert al;
+	int a, b;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ktls13_pair(&a, &b);
+		struct ktls_reader *r = ktls_reader_new(KTLS_TLS_1_3, 0);
+		assert_int_equal(ktls_send_record(a, KTLS_RECORD_ALERT, bad[i].bytes, bad[i].len, 0), (ssize_t)bad[i].len);
+		assert_int_equal(ktls_send_record(a, KTLS_RECORD_ALERT, "\x00", 1, 0), 1);
+		assert_int_equal(ktls_read(r, b, buf, sizeof(buf), bad[i].flags), -EPROTO);
+		assert_int_equal(ktls_reader_alert_to_send(r, &al), 1);
+		assert_int_equal(al.description, KTLS_ALERT_DECODE_ERROR);
+		ktls_reader_free(r);
+		close(a);
+		close(b);
+	}
+
+	ktls13_pair(&a, &b);
+	struct ktls_reader *r = ktls_reader_new(KTLS_TLS_1_3, 0);
+	assert_int_equal(ktls_send_record(a, KTLS_RECORD_APPLICATION_DATA, "xy", 2, 0), 2);
+	assert_int_equal(ktls_send_alert(a, KTLS_ALERT_LEVEL_WARNING, KTLS_ALERT_CLOSE_NOTIFY), 0);
+	assert_int_equal(ktls_read(r, b, buf, 1, 0), 1);
+	assert_int_equal(ktls_read(r, b, buf, 1, 0), 1);
+	assert_int_equal(ktls_read(r, b, buf, 1, 0), 0); /* close_notify, a byte at a time */
+	ktls_reader_free(r);
+	close(a);
+	close(b);
+
+	ktls_pair(&a, &b);
+	r = ktls_reader_new(KTLS_TLS_1_2, 0);
+	assert_int_equal(ktls_send_record(a, KTLS_RECORD_ALERT, "\x01", 1, 0), 1);
+	assert_int_equal(ktls_send_record(a, KTLS_RECORD_ALERT, "\x00", 1, 0), 1);
+	assert_int_equal(ktls_read(r, b, buf, sizeof(buf), 0), 0);
+	ktls_reader_free(r);
+	close(a);
+	close(b);
+}
+
 static void test_large_handshake_message_across_records(void **state)
 {
 	static uint8_t body[40000], buf[1000];
@@ -387,6 +449,7 @@ int main(void)
 		cmocka_unit_test(test_interleaved_tls13),
 		cmocka_unit_test(test_interleaved_tls12),
 		cmocka_unit_test(test_partial_and_peeked_control_records),
+		cmocka_unit_test(test_tls13_alert_record_rules),
 		cmocka_unit_test(test_large_handshake_message_across_records),
 		cmocka_unit_test(test_eintr_loses_nothing),
 		cmocka_unit_test(test_end_of_stream_without_close_notify),

@@ -69,8 +69,11 @@ static void expect_stream_messages(struct ktls_reader *r, int *seen)
 	}
 }
 
+/* One handshake record of n bytes; TLS 1.3 has no empty ones, so none is fed. */
 static void feed_expect(struct ktls_reader *r, const uint8_t *p, size_t n, int *seen)
 {
+	if (n == 0)
+		return;
 	int ret = ktls_reader_feed(r, KTLS_RECORD_HANDSHAKE, p, n);
 	assert_true(ret == 0 || ret == -ENOMSG);
 	if (ret == -ENOMSG)
@@ -241,8 +244,8 @@ static void test_alerts(void **state)
 	struct ktls_alert a;
 
 	(void)state;
-	/* close_notify, split over two records: orderly end, sticky */
-	struct ktls_reader *r = ktls_reader_new(KTLS_TLS_1_3, 0);
+	/* close_notify, split over two records (TLS 1.2 allows it): orderly end, sticky */
+	struct ktls_reader *r = ktls_reader_new(KTLS_TLS_1_2, 0);
 	assert_int_equal(ktls_reader_alert(r, &a), 0);
 	assert_int_equal(ktls_reader_feed(r, KTLS_RECORD_ALERT, "\x01", 1), 0);
 	assert_int_equal(ktls_reader_feed(r, KTLS_RECORD_ALERT, "\x00", 1), 1);
@@ -287,6 +290,43 @@ static void test_alerts(void **state)
 	r = ktls_reader_new(KTLS_TLS_1_3, 0);
 	assert_int_equal(ktls_reader_feed(r, KTLS_RECORD_ALERT, "\x01\x00\x01", 3), -EPROTO);
 	ktls_reader_free(r);
+}
+
+/* RFC 8446 §5.1, TLS 1.3 only: one alert per alert record, no empty handshake records. */
+static void test_tls13_record_rules(void **state)
+{
+	static const struct {
+		uint8_t type;
+		const char *bytes;
+		size_t len;
+		uint8_t alert;
+	} bad[] = {
+		{ KTLS_RECORD_ALERT, "\x01", 1, KTLS_ALERT_DECODE_ERROR },                  /* fragmented */
+		{ KTLS_RECORD_ALERT, "\x01\x5a\x01\x00", 4, KTLS_ALERT_DECODE_ERROR },     /* coalesced */
+		{ KTLS_RECORD_ALERT, "", 0, KTLS_ALERT_DECODE_ERROR },                      /* empty */
+		{ KTLS_RECORD_HANDSHAKE, "", 0, KTLS_ALERT_UNEXPECTED_MESSAGE },            /* empty */
+	};
+	struct ktls_alert a;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct ktls_reader *r = ktls_reader_new(KTLS_TLS_1_3, 0);
+		assert_int_equal(ktls_reader_feed(r, bad[i].type, bad[i].bytes, bad[i].len), -EPROTO);
+		assert_int_equal(ktls_reader_alert_to_send(r, &a), 1);
+		assert_int_equal(a.level, KTLS_ALERT_LEVEL_FATAL);
+		assert_int_equal(a.description, bad[i].alert);
+		assert_int_equal(ktls_reader_alert(r, &a), 0); /* nothing was taken as the peer's alert */
+		ktls_reader_free(r);
+
+		/* TLS 1.2 keeps its rules: fragments and empty records are no error */
+		r = ktls_reader_new(KTLS_TLS_1_2, 0);
+		int ret = ktls_reader_feed(r, bad[i].type, bad[i].bytes, bad[i].len);
+		if (bad[i].len == 4)
+			assert_int_equal(ret, 1); /* user_canceled is a warning, then close_notify */
+		else
+			assert_int_equal(ret, 0);
+		ktls_reader_free(r);
+	}
 }
 
 static void test_api_errors_and_names(void **state)
@@ -409,6 +449,7 @@ int main(void)
 		cmocka_unit_test(test_interleaving_and_truncation),
 		cmocka_unit_test(test_which_messages_are_allowed),
 		cmocka_unit_test(test_alerts),
+		cmocka_unit_test(test_tls13_record_rules),
 		cmocka_unit_test(test_api_errors_and_names),
 		cmocka_unit_test(test_fuzz_entry_replay),
 	};
