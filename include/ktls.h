@@ -519,8 +519,15 @@ struct ktls_conn_opts {
 /**
  * Install both directions' keys on @p fd (see ktls_install()) and return a connection for it.
  * TLS 1.3 secrets must be traffic secrets (KeyUpdate derives the next ones from them).
+ * Both directions are validated and their keys derived before anything reaches the kernel;
+ * then TX is installed, then RX. Every error but one leaves the socket as it was: the TLS
+ * library that did the handshake can go on in userspace.
  * @return 0 and *@p conn; -EINVAL also for a TLS 1.3 key/IV without a secret, or unknown
- * non-zero option bytes past what this version knows; -ENOMEM; otherwise as ktls_install().
+ * non-zero option bytes past what this version knows; -ENOMEM; otherwise as ktls_install(),
+ * with nothing installed — except -ENOTRECOVERABLE: the TX keys are in the kernel and the
+ * kernel refused the RX keys. Sending is the kernel's from then on; receiving can stay in
+ * userspace (as OpenSSL's own TLS 1.3 kTLS does), or close the connection.
+ * ktls_install() of the RX keys gives the kernel's reason; ktls_socket_info() shows TX keyed.
  * @since 1.0
  */
 LIBKTLS_API LIBKTLS_WUR int ktls_conn_open(int fd, uint16_t suite, const struct ktls_secrets *tx,

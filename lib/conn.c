@@ -37,17 +37,6 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static int install(struct ktls_conn *c, int dir, const struct ktls_secrets *secrets, uint64_t seq)
-{
-	uint8_t info[KTLS_CRYPTO_INFO_MAX];
-
-	int r = ktls_build_crypto_info(c->suite, secrets, seq, info);
-	if (r == 0)
-		r = c->sys.set_crypto(c->sys.ctx, c->fd, dir, info, ktls_cipher_info_len(c->suite->cipher));
-	ktls_memzero(info, sizeof(info));
-	return r;
-}
-
 /* Install the next generation of one direction's traffic secret at sequence 0. The secret
  * advances only once the kernel took the key, so a failure can be retried. The kernel's -EBUSY
  * says it cannot replace keys at all (before Linux 6.14). */
@@ -367,11 +356,20 @@ int ktls_conn_open_sys(const struct ktls_sys *sys, int fd, uint16_t suite, const
 		memcpy(c->rx_secret, rx->secret, hash_len);
 	}
 
+	/* Both directions are validated and derived before anything reaches the kernel. */
+	uint8_t txi[KTLS_CRYPTO_INFO_MAX], rxi[KTLS_CRYPTO_INFO_MAX];
+	const size_t info_len = ktls_cipher_info_len(s->cipher);
 	int r = c->reader ? 0 : -errno;
 	if (r == 0)
-		r = install(c, KTLS_DIR_TX, tx, tx_seq);
+		r = ktls_build_crypto_info(s, tx, tx_seq, txi);
 	if (r == 0)
-		r = install(c, KTLS_DIR_RX, rx, rx_seq);
+		r = ktls_build_crypto_info(s, rx, rx_seq, rxi);
+	if (r == 0)
+		r = c->sys.set_crypto(c->sys.ctx, fd, KTLS_DIR_TX, txi, info_len);
+	if (r == 0 && c->sys.set_crypto(c->sys.ctx, fd, KTLS_DIR_RX, rxi, info_len) < 0)
+		r = -ENOTRECOVERABLE; /* TX keys are in the kernel: say so, whatever RX's reason */
+	ktls_memzero(txi, sizeof(txi));
+	ktls_memzero(rxi, sizeof(rxi));
 	if (r < 0) {
 		ktls_conn_free(c);
 		return r;

@@ -33,6 +33,7 @@ static const struct {
 	{ ECONNABORTED, "the peer ended the connection with a fatal alert" },
 	{ EPROTO, "the peer broke the TLS protocol; send the alert the reader names, then close" },
 	{ EPIPE, "the peer closed the connection without close_notify: the data may be truncated" },
+	{ ENOTRECOVERABLE, "the TX keys are in the kernel but the RX keys were refused: receive in userspace TLS (ktls_install() of RX names the reason), or close" },
 	{ EBADMSG, "a record failed authentication (corrupted, or encrypted with other keys): the connection is dead" },
 };
 

@@ -159,6 +159,44 @@ static void test_double_install(void **state)
 	close(s);
 }
 
+/* ktls_conn_open() is all or nothing: a bad RX key installs nothing (no ULP even); the kernel
+ * refusing RX after it took TX (here: RX keyed already, which TLS 1.2 never replaces) is
+ * -ENOTRECOVERABLE, and the socket's state says TX is in the kernel. */
+static void test_conn_open_all_or_nothing(void **state)
+{
+	struct ktls_secrets bad_rx = { .key = key, .key_len = 15, .iv = iv, .iv_len = 4 };
+	struct ktls_socket_info si = { .sz = sizeof(si) };
+	struct ktls_conn *conn = NULL;
+	int c, s;
+
+	(void)state;
+	assert_int_equal(tcp_pair(&c, &s, 0), 0);
+	assert_int_equal(ktls_conn_open(c, 0xC02F, &gcm12, 1, &bad_rx, 1, NULL, &conn), -EINVAL);
+	assert_null(conn);
+	assert_int_equal(ktls_socket_info(c, &si), 0);
+	assert_int_equal(si.tls, 0);
+	assert_int_equal(si.version, 0);
+	/* the userspace TLS could go on: the socket still moves plain bytes */
+	assert_int_equal(write_all(c, "plain", 5), 0);
+	char buf[5];
+	assert_int_equal(read_all(s, buf, 5), 0);
+	assert_memory_equal(buf, "plain", 5);
+	close(c);
+	close(s);
+
+	assert_int_equal(tcp_pair(&c, &s, 0), 0);
+	assert_int_equal(ktls_install(c, KTLS_DIR_RX, 0xC02F, &gcm12, 1), 0);
+	assert_int_equal(ktls_conn_open(c, 0xC02F, &gcm12, 1, &gcm12, 1, NULL, &conn), -ENOTRECOVERABLE);
+	assert_null(conn);
+	assert_int_equal(ktls_socket_info(c, &si), 0);
+	assert_int_equal(si.tls, 1);
+	assert_int_equal(si.version, 0x0303);
+	if (si.source == KTLS_SOURCE_SOCK_DIAG)
+		assert_int_equal(si.tx_mode, KTLS_MODE_SW);
+	close(c);
+	close(s);
+}
+
 /* The kernel wants one version and cipher for both directions: -EINVAL, not "kernel too old". */
 static void test_directions_must_match(void **state)
 {
@@ -229,6 +267,7 @@ int main(void)
 		cmocka_unit_test(test_ipv6_and_live_state),
 		cmocka_unit_test(test_double_install),
 		cmocka_unit_test(test_directions_must_match),
+		cmocka_unit_test(test_conn_open_all_or_nothing),
 		cmocka_unit_test(test_cipher_crypto_missing),
 	};
 	require_ktls_kernel();

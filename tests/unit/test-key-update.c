@@ -252,6 +252,36 @@ static void test_tls12_has_no_key_update(void **state)
 	kernel_double_free(d);
 }
 
+/* Opening is all or nothing: a bad secret in either direction installs nothing; the kernel
+ * refusing RX after TX went in is the one distinct error, -ENOTRECOVERABLE. */
+static void test_open_is_all_or_nothing(void **state)
+{
+	static const uint8_t secret[32], short_secret[31];
+	const struct ktls_secrets good = { .secret = secret, .secret_len = 32 };
+	const struct ktls_secrets bad = { .secret = short_secret, .secret_len = 31 };
+	struct ktls_conn *c = NULL;
+
+	(void)state;
+	struct kernel_double *d = kernel_double_new(1);
+	struct ktls_sys sys = kernel_double_sys(d);
+	assert_int_equal(ktls_conn_open_sys(&sys, 0, 0x1301, &good, 0, &bad, 0, NULL, &c), -EINVAL);
+	assert_int_equal(ktls_conn_open_sys(&sys, 0, 0x1301, &bad, 0, &good, 0, NULL, &c), -EINVAL);
+	assert_int_equal(kernel_double_sets(d, 0, TLS_TX), 0);
+	assert_int_equal(kernel_double_sets(d, 0, TLS_RX), 0);
+	/* the kernel refuses TX: nothing installed, its reason returned */
+	kernel_double_fail_next_set(d, 0, TLS_TX, ENOMEM);
+	assert_int_equal(ktls_conn_open_sys(&sys, 0, 0x1301, &good, 0, &good, 0, NULL, &c), -ENOMEM);
+	assert_int_equal(kernel_double_sets(d, 0, TLS_TX), 0);
+	/* the kernel refuses RX after taking TX */
+	kernel_double_fail_next_set(d, 0, TLS_RX, ENOMEM);
+	assert_int_equal(ktls_conn_open_sys(&sys, 0, 0x1301, &good, 0, &good, 0, NULL, &c), -ENOTRECOVERABLE);
+	assert_null(c);
+	assert_int_equal(kernel_double_sets(d, 0, TLS_TX), 1);
+	assert_int_equal(kernel_double_sets(d, 0, TLS_RX), 0);
+	assert_non_null(strstr(ktls_strerror(-ENOTRECOVERABLE), "TX keys are in the kernel"));
+	kernel_double_free(d);
+}
+
 /* The double itself behaves as the kernel documents. */
 static void test_double_is_faithful(void **state)
 {
@@ -477,6 +507,7 @@ int main(void)
 		cmocka_unit_test(test_each_request_answered_before_data),
 		cmocka_unit_test(test_many_generations_interleaved),
 		cmocka_unit_test(test_kernel_without_rekey),
+		cmocka_unit_test(test_open_is_all_or_nothing),
 		cmocka_unit_test(test_tls12_has_no_key_update),
 		cmocka_unit_test(test_double_is_faithful),
 		cmocka_unit_test(test_key_update_storm_is_bounded),
