@@ -547,8 +547,13 @@ LIBKTLS_API void ktls_conn_free(struct ktls_conn *conn);
  *   decryption error later.
  * - -EXFULL: the peer sent more KeyUpdates than the options allow in the window
  * - -EPROTO: a malformed KeyUpdate (the alert to send is in ktls_conn_reader())
- * - a negative errno from installing a new key or sending our KeyUpdate: nothing is lost, call
- *   again to retry
+ * - a negative errno from installing the peer's new key (-EMFILE, -ENOMEM, -EINTR, ...): nothing
+ *   is lost, call again to retry
+ *
+ * It never blocks on a send and never returns a send's error for a read's: when the peer asked
+ * for our KeyUpdate (update_requested), the answer is sent with MSG_DONTWAIT; if the send
+ * buffer is full it stays pending (ktls_conn_send_pending() says so) and goes out before the
+ * next data written with ktls_conn_write(), or with ktls_conn_flush().
  * @since 1.0
  */
 LIBKTLS_API LIBKTLS_WUR ssize_t ktls_conn_read(struct ktls_conn *conn, void *buf, size_t len, int flags);
@@ -556,6 +561,30 @@ LIBKTLS_API LIBKTLS_WUR ssize_t ktls_conn_read(struct ktls_conn *conn, void *buf
 /** Take the next handshake message announced by -ENOMSG; as ktls_reader_next_message(). @since 1.0 */
 LIBKTLS_API LIBKTLS_WUR int ktls_conn_next_message(struct ktls_conn *conn, uint8_t *type,
 						   const uint8_t **body, size_t *body_len);
+
+/**
+ * Write application data, as send(): first whatever a KeyUpdate left to send (our answer to the
+ * peer's update_requested, our next TX key), so that RFC 8446 §4.6.3's order holds. @p flags
+ * are send()'s (MSG_DONTWAIT, MSG_MORE, ...).
+ * @return the number of bytes sent (short on a non-blocking socket, as send()); -EAGAIN: nothing
+ * of @p buf was sent (a pending KeyUpdate or the data did not fit: wait for POLLOUT); the
+ * connection's error once it failed; send()'s negative errno; -EFAULT. @since 1.0
+ */
+LIBKTLS_API LIBKTLS_WUR ssize_t ktls_conn_write(struct ktls_conn *conn, const void *buf, size_t len,
+					       int flags);
+
+/**
+ * Send what a KeyUpdate left to send, and nothing else: for callers that write with write(),
+ * sendfile() or splice() themselves. Call it before each write while ktls_conn_send_pending()
+ * is 1; a plain write is safe when it is 0.
+ * @return 0: nothing is pending (any more); -EAGAIN: the send buffer is full (wait for POLLOUT,
+ * call again); the connection's error; another negative errno. @since 1.0
+ */
+LIBKTLS_API LIBKTLS_WUR int ktls_conn_flush(struct ktls_conn *conn, int flags);
+
+/** 1 when a KeyUpdate (our answer, or the key of our own) waits to be sent by ktls_conn_flush()
+ * or ktls_conn_write(); 0 when not; -EFAULT. No system call. @since 1.0 */
+LIBKTLS_API LIBKTLS_WUR int ktls_conn_send_pending(const struct ktls_conn *conn);
 
 /** The connection's reader, for ktls_reader_alert() and ktls_reader_alert_to_send(). @since 1.0 */
 LIBKTLS_API const struct ktls_reader *ktls_conn_reader(const struct ktls_conn *conn);

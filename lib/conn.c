@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/tls.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "ktls-internal.h"
@@ -87,10 +88,10 @@ static int rekey_possible(struct ktls_conn *c)
 	return c->can_rekey;
 }
 
-static int send_key_update(struct ktls_conn *c, int request)
+static int send_key_update(struct ktls_conn *c, int request, int flags)
 {
 	const uint8_t msg[KTLS_HANDSHAKE_HDR + 1] = { KTLS_HANDSHAKE_KEY_UPDATE, 0, 0, 1, (uint8_t)(request != 0) };
-	ssize_t n = c->sys.send_record(c->sys.ctx, c->fd, KTLS_RECORD_HANDSHAKE, msg, sizeof(msg), 0);
+	ssize_t n = c->sys.send_record(c->sys.ctx, c->fd, KTLS_RECORD_HANDSHAKE, msg, sizeof(msg), flags);
 
 	if (n < 0)
 		return (int)n;
@@ -99,10 +100,10 @@ static int send_key_update(struct ktls_conn *c, int request)
 	return 0;
 }
 
-static int update_tx(struct ktls_conn *c, int request)
+static int update_tx(struct ktls_conn *c, int request, int flags)
 {
 	if (!c->tx_key_pending) {
-		int r = send_key_update(c, request);
+		int r = send_key_update(c, request, flags);
 		if (r < 0)
 			return r;
 		c->tx_key_pending = 1;
@@ -113,7 +114,29 @@ static int update_tx(struct ktls_conn *c, int request)
 	return r;
 }
 
-/* Finish what a KeyUpdate started, in RFC 8446 §4.6.3 order: the new RX key, then our answer. */
+/* What a KeyUpdate left to send, in RFC 8446 §4.6.3 order: the next TX key of a KeyUpdate that
+ * went out, then the answer the peer asked for. -EAGAIN: the send buffer is full. */
+static int flush_tx(struct ktls_conn *c, int flags)
+{
+	for (;;) {
+		int r;
+		if (c->tx_key_pending) {
+			if ((r = install_next(c, KTLS_DIR_TX)) < 0)
+				return r;
+			c->tx_key_pending = 0;
+		}
+		if (!c->answer_pending)
+			return 0;
+		if ((r = send_key_update(c, 0, flags)) < 0)
+			return r;
+		c->answer_pending = 0; /* on the wire: only its key is left to install */
+		c->tx_key_pending = 1;
+	}
+}
+
+/* Finish what the peer's KeyUpdate started: its new RX key, then our answer if that can go out
+ * without blocking. A reader never waits for a writer: a full send buffer leaves the answer
+ * pending for ktls_conn_write() or ktls_conn_flush(). */
 static int finish_pending(struct ktls_conn *c)
 {
 	int r;
@@ -126,12 +149,8 @@ static int finish_pending(struct ktls_conn *c)
 			return r;
 		c->rx_key_pending = 0;
 	}
-	if (c->answer_pending || c->tx_key_pending) {
-		if ((r = update_tx(c, 0)) < 0)
-			return r;
-		c->answer_pending = 0;
-	}
-	return 0;
+	r = flush_tx(c, MSG_DONTWAIT);
+	return r == -EAGAIN ? 0 : r;
 }
 
 static int fail_with_alert(struct ktls_conn *c, int error, uint8_t alert)
@@ -212,6 +231,36 @@ LIBKTLS_API int ktls_conn_next_message(struct ktls_conn *c, uint8_t *type, const
 	return ktls_reader_next_message(c->reader, type, body, body_len);
 }
 
+LIBKTLS_API int ktls_conn_flush(struct ktls_conn *c, int flags)
+{
+	if (!c)
+		return -EFAULT;
+	if (c->error)
+		return c->error;
+	return flush_tx(c, flags);
+}
+
+LIBKTLS_API int ktls_conn_send_pending(const struct ktls_conn *c)
+{
+	if (!c)
+		return -EFAULT;
+	return c->answer_pending || c->tx_key_pending;
+}
+
+LIBKTLS_API ssize_t ktls_conn_write(struct ktls_conn *c, const void *buf, size_t len, int flags)
+{
+	if (!c || (!buf && len))
+		return -EFAULT;
+	if (c->error)
+		return c->error;
+	int r = flush_tx(c, flags);
+	if (r < 0)
+		return r;
+	if (len == 0)
+		return 0;
+	return c->sys.send_record(c->sys.ctx, c->fd, KTLS_RECORD_APPLICATION_DATA, buf, len, flags);
+}
+
 LIBKTLS_API const struct ktls_reader *ktls_conn_reader(const struct ktls_conn *c)
 {
 	return c ? c->reader : NULL;
@@ -228,7 +277,14 @@ LIBKTLS_API int ktls_conn_update_keys(struct ktls_conn *c, int request_peer_upda
 	int possible = rekey_possible(c);
 	if (possible <= 0)
 		return possible < 0 ? possible : -EBUSY;
-	return update_tx(c, request_peer_update);
+	if (c->tx_key_pending) /* the retry of a call whose KeyUpdate went out: only its key */
+		return update_tx(c, request_peer_update, 0);
+	if (c->answer_pending) { /* the answer the peer asked for is an update of ours too */
+		int r = flush_tx(c, 0);
+		if (r < 0 || !request_peer_update)
+			return r;
+	}
+	return update_tx(c, request_peer_update, 0);
 }
 
 static uint64_t record_limit(const struct ktls_suite *s)

@@ -12,10 +12,15 @@ static ssize_t kernel_recv(void *ctx, int fd, void *buf, size_t len, uint8_t *ty
 	return ktls_recv_record(fd, buf, len, type, flags);
 }
 
+/* A connection's socket has TX keys by construction: no check per call, and data goes out with
+ * one plain send(), as write() would (a short count on a non-blocking socket). */
 static ssize_t kernel_send(void *ctx, int fd, uint8_t type, const void *buf, size_t len, int flags)
 {
 	(void)ctx;
-	return ktls_send_record(fd, type, buf, len, flags);
+	if (type != KTLS_RECORD_APPLICATION_DATA)
+		return ktls_send_record(fd, type, buf, len, flags);
+	ssize_t n = send(fd, buf, len, flags | MSG_NOSIGNAL);
+	return n < 0 ? -errno : n;
 }
 
 static int kernel_set(void *ctx, int fd, int dir, const void *info, size_t len)

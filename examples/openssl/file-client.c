@@ -60,7 +60,14 @@ static int fetch_kernel(SSL *ssl, int fd, const char *request, int out, int key_
 		else
 			printf("KeyUpdate sent (update_requested); new TX key installed\n");
 	}
-	ret = write_all(fd, request, strlen(request));
+	/* through the connection: a pending KeyUpdate goes out before the request */
+	ret = 0;
+	for (size_t sent = 0, len = strlen(request); sent < len; sent += (size_t)ret) {
+		ret = (int)ktls_conn_write(conn, request + sent, len - sent, 0);
+		if (ret < 0)
+			break;
+	}
+	ret = ret < 0 ? ret : 0;
 	for (ssize_t n; ret == 0;) {
 		n = ktls_conn_read(conn, buf, sizeof(buf), 0);
 		if (n == -ENOMSG) {

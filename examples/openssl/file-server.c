@@ -107,6 +107,12 @@ static int serve_kernel(SSL *ssl, int fd)
 		send_fatal_alert(fd, KTLS_ALERT_ACCESS_DENIED);
 		goto out;
 	}
+	/* sendfile() bypasses the connection: first send what a KeyUpdate of the client's left to
+	 * send (our answer to update_requested must precede our data). */
+	if ((ret = ktls_conn_flush(conn, 0)) < 0) {
+		fprintf(stderr, "file-server: %s\n", ktls_strerror(ret));
+		goto out;
+	}
 	while (off < st.st_size) {
 		ssize_t n = sendfile(fd, file, &off, (size_t)(st.st_size - off));
 

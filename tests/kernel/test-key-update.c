@@ -5,6 +5,8 @@
  * flowing. Where it can: several generations both ways with 1 MiB verified per generation, for each
  * TLS 1.3 cipher the kernel has, against OpenSSL and between two libktls peers. */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -209,6 +211,107 @@ static void test_key_update_at_descriptor_limit(void **state)
 	print_message("at RLIMIT_NOFILE: the peer's KeyUpdate followed and answered, ours sent\n");
 }
 
+static void wait_for(int fd, short events)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+	assert_int_equal(poll(&pfd, 1, 30000), 1);
+}
+
+/* Write non-blocking until the kernel takes nothing more, not even one byte. */
+static size_t fill_send_buffer(struct ktls_conn *c, uint64_t seed, uint64_t off)
+{
+	uint8_t chunk[4096];
+	size_t filled = 0, step = sizeof(chunk);
+
+	for (int i = 0; i < 200000 && step > 0; i++) {
+		pattern_fill(seed, off + filled, chunk, step);
+		ssize_t n = ktls_conn_write(c, chunk, step, MSG_DONTWAIT);
+		if (n == -EAGAIN) {
+			step /= 2;
+			continue;
+		}
+		assert_true(n > 0);
+		filled += (size_t)n;
+	}
+	assert_int_equal(step, 0);
+	return filled;
+}
+
+/* The peer asks for our update while our send buffer is full (non-blocking sockets, both ends
+ * libktls): the read returns the data after the KeyUpdate without blocking and without a send's
+ * -EAGAIN; the answer waits until the socket is writable, then goes out before our next data.
+ * Where the kernel cannot rekey: the same read reports the refusal, never -EAGAIN. */
+static void test_nonblocking_read_with_full_send_buffer(void **state)
+{
+	static const uint8_t sa[32] = { 7 }, sb[32] = { 8 };
+	const struct ktls_secrets a = { .secret = sa, .secret_len = 32 }, b = { .secret = sb, .secret_len = 32 };
+	struct ktls_conn *A, *B;
+	uint8_t buf[4096];
+	int fa, fb, small = 4096;
+
+	(void)state;
+	assert_int_equal(tcp_pair(&fa, &fb, 0), 0);
+	assert_int_equal(setsockopt(fb, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)), 0);
+	assert_int_equal(setsockopt(fa, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)), 0);
+	assert_int_equal(fcntl(fa, F_SETFL, O_NONBLOCK), 0);
+	assert_int_equal(fcntl(fb, F_SETFL, O_NONBLOCK), 0);
+	assert_int_equal(ktls_conn_open(fa, 0x1301, &a, 0, &b, 0, NULL, &A), 0);
+	assert_int_equal(ktls_conn_open(fb, 0x1301, &b, 0, &a, 0, NULL, &B), 0);
+	size_t filled = fill_send_buffer(B, 21, 0);
+
+	if (!can_rekey) {
+		assert_int_equal(ktls_conn_update_keys(A, 1), -EBUSY);
+		assert_int_equal(ktls_send_handshake(fa, KTLS_HANDSHAKE_KEY_UPDATE, "\x01", 1, 0), 0);
+		wait_for(fb, POLLIN);
+		assert_int_equal(ktls_conn_read(B, buf, sizeof(buf), MSG_DONTWAIT), -EKEYEXPIRED);
+	} else {
+		assert_int_equal(ktls_conn_update_keys(A, 1), 0);
+		assert_int_equal(ktls_conn_write(A, "hello", 5, 0), 5);
+		wait_for(fb, POLLIN);
+		ssize_t n;
+		do { /* full again right before the read: TCP may have made room meanwhile */
+			filled += fill_send_buffer(B, 21, filled);
+			n = ktls_conn_read(B, buf, sizeof(buf), MSG_DONTWAIT);
+		} while (n == -EAGAIN);
+		assert_int_equal(n, 5);
+		assert_memory_equal(buf, "hello", 5);
+		assert_int_equal(ktls_conn_send_pending(B), 1);
+		assert_int_equal(ktls_conn_flush(B, MSG_DONTWAIT), -EAGAIN);
+		/* A drains B's bytes; B flushes once writable */
+		for (size_t got = 0; got < filled;) {
+			n = ktls_conn_read(A, buf, sizeof(buf), MSG_DONTWAIT);
+			if (n == -EAGAIN) {
+				wait_for(fa, POLLIN);
+				continue;
+			}
+			assert_true(n > 0);
+			assert_int_equal(pattern_check(21, got, buf, (size_t)n), (size_t)n);
+			got += (size_t)n;
+		}
+		wait_for(fb, POLLOUT);
+		assert_int_equal(ktls_conn_flush(B, MSG_DONTWAIT), 0);
+		assert_int_equal(ktls_conn_write(B, "world", 5, 0), 5);
+		do {
+			wait_for(fa, POLLIN);
+			n = ktls_conn_read(A, buf, sizeof(buf), MSG_DONTWAIT);
+		} while (n == -EAGAIN);
+		assert_int_equal(n, 5);
+		assert_memory_equal(buf, "world", 5);
+		struct ktls_key_usage ua = { .sz = sizeof(ua) }, ub = { .sz = sizeof(ub) };
+		assert_int_equal(ktls_conn_key_usage(A, &ua), 0);
+		assert_int_equal(ktls_conn_key_usage(B, &ub), 0);
+		assert_int_equal(ua.tx_generation, 1);
+		assert_int_equal(ua.rx_generation, 1);
+		assert_int_equal(ub.tx_generation, 1);
+		assert_int_equal(ub.rx_generation, 1);
+		print_message("non-blocking: %zu bytes filled B's send buffer; the answer waited for POLLOUT\n", filled);
+	}
+	ktls_conn_free(A);
+	ktls_conn_free(B);
+	close(fa);
+	close(fb);
+}
+
 static const uint16_t tls13_kernel_suites[] = { 0x1301, 0x1302, 0x1303, 0x1304 };
 
 /* Against OpenSSL, for each TLS 1.3 kernel cipher: where the kernel can rekey, the peer updates
@@ -371,6 +474,7 @@ int main(void)
 		cmocka_unit_test(test_peer_key_update_requested),
 		cmocka_unit_test(test_own_update),
 		cmocka_unit_test(test_key_update_at_descriptor_limit),
+		cmocka_unit_test(test_nonblocking_read_with_full_send_buffer),
 		cmocka_unit_test(test_generations_with_openssl),
 		cmocka_unit_test(test_generations_between_ktls_peers),
 	};

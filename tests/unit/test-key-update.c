@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <cmocka.h>
 
@@ -252,6 +253,55 @@ static void test_tls12_has_no_key_update(void **state)
 	kernel_double_free(d);
 }
 
+/* The peer asks for our update while our send queue is full: the read returns the data that
+ * follows the KeyUpdate (never the send's -EAGAIN, never blocking), the answer waits and the
+ * connection says so, and ktls_conn_write() sends it before its data once there is room. */
+static void test_read_never_waits_for_write(void **state)
+{
+	uint8_t buf[256];
+	size_t filled = 0;
+
+	(void)state;
+	struct pair p;
+	pair_open(&p, 0x1301, 1, NULL);
+	for (;;) { /* end 1 cannot send any more: end 0 is not reading */
+		uint8_t b = pattern_byte(11, filled);
+		ssize_t n = p.sys.send_record(p.sys.ctx, 1, KTLS_RECORD_APPLICATION_DATA, &b, 1, 0);
+		if (n == -EAGAIN)
+			break;
+		assert_int_equal(n, 1);
+		filled++;
+	}
+	assert_int_equal(ktls_conn_update_keys(p.c[0], 1), 0);
+	send_data(&p, 0, 100);
+	ssize_t n = ktls_conn_read(p.c[1], buf, sizeof(buf), MSG_DONTWAIT);
+	assert_int_equal(n, 100);
+	assert_int_equal(pattern_check(10, 0, buf, 100), 100);
+	p.received[1] = 100;
+	assert_int_equal(ktls_conn_send_pending(p.c[1]), 1);
+	assert_int_equal(ktls_conn_write(p.c[1], "abc", 3, MSG_DONTWAIT), -EAGAIN);
+	assert_int_equal(ktls_conn_flush(p.c[1], MSG_DONTWAIT), -EAGAIN);
+	assert_int_equal(ktls_conn_read(p.c[1], buf, sizeof(buf), MSG_DONTWAIT), -EAGAIN); /* a read's own */
+	expect_generations(&p, 1, 0, 1);
+
+	/* end 0 drains what filled its queue */
+	for (size_t got = 0; got < filled;) {
+		n = ktls_conn_read(p.c[0], buf, sizeof(buf), 0);
+		assert_true(n > 0);
+		for (ssize_t i = 0; i < n; i++)
+			assert_int_equal(buf[i], pattern_byte(11, got + (size_t)i));
+		got += (size_t)n;
+	}
+	/* the answer goes first, then the data, under the new key (the double checks the key) */
+	assert_int_equal(ktls_conn_write(p.c[1], "abc", 3, MSG_DONTWAIT), 3);
+	assert_int_equal(ktls_conn_send_pending(p.c[1]), 0);
+	expect_generations(&p, 1, 1, 1);
+	assert_int_equal(ktls_conn_read(p.c[0], buf, sizeof(buf), 0), 3);
+	assert_memory_equal(buf, "abc", 3);
+	expect_generations(&p, 0, 1, 1);
+	pair_close(&p);
+}
+
 /* Opening is all or nothing: a bad secret in either direction installs nothing; the kernel
  * refusing RX after TX went in is the one distinct error, -ENOTRECOVERABLE. */
 static void test_open_is_all_or_nothing(void **state)
@@ -434,8 +484,21 @@ static void test_failed_installs_are_retried(void **state)
 		kernel_double_fail_next_set(p.d, 1, TLS_RX, err);
 		assert_int_equal(ktls_conn_read(p.c[1], buf, sizeof(buf), 0), -err);
 		kernel_double_fail_next_set(p.d, 1, TLS_TX, err);
-		assert_int_equal(ktls_conn_read(p.c[1], buf, sizeof(buf), 0), -err);
+		ssize_t n = ktls_conn_read(p.c[1], buf, sizeof(buf), 0);
+		if (err == EAGAIN) {
+			/* a read never returns its writing half's -EAGAIN: the data comes, the
+			 * answer's key waits, and the connection says so */
+			assert_int_equal(n, 50);
+			assert_int_equal(pattern_check(10, 0, buf, 50), 50);
+			p.received[1] += 50;
+			assert_int_equal(ktls_conn_send_pending(p.c[1]), 1);
+			assert_int_equal(ktls_conn_flush(p.c[1], 0), 0);
+		} else {
+			assert_int_equal(n, -err);
+		}
+		assert_int_equal(ktls_conn_send_pending(p.c[1]), err == EAGAIN ? 0 : 1);
 		receive_all(&p, 1, sizeof(buf));
+		assert_int_equal(ktls_conn_send_pending(p.c[1]), 0);
 		expect_generations(&p, 1, 1, 2);
 		/* the answer reached the requester, which follows it */
 		send_data(&p, 1, 70);
@@ -508,6 +571,7 @@ int main(void)
 		cmocka_unit_test(test_many_generations_interleaved),
 		cmocka_unit_test(test_kernel_without_rekey),
 		cmocka_unit_test(test_open_is_all_or_nothing),
+		cmocka_unit_test(test_read_never_waits_for_write),
 		cmocka_unit_test(test_tls12_has_no_key_update),
 		cmocka_unit_test(test_double_is_faithful),
 		cmocka_unit_test(test_key_update_storm_is_bounded),
