@@ -10,9 +10,20 @@
  * - Failures are returned as a negative errno value; ktls_strerror() turns any of them into text.
  *   Each function documents the values it can return and what they mean.
  * - Out-parameters are left untouched when a function fails.
- * - No function keeps a pointer it was given, allocates memory of its own, prints, or uses global
- *   mutable state: all are thread-safe. (The key-schedule functions call libcrypto's KDFs, which
- *   allocate and free a context internally.)
+ * - No function keeps a pointer it was given (but for the objects it returns), prints, or uses
+ *   global mutable state.
+ * - Memory: ktls_reader_new() and ktls_conn_open() allocate their object once (its handshake
+ *   reassembly buffer included), freed by ktls_reader_free() and ktls_conn_free(). The netlink
+ *   queries (ktls_socket_info(), ktls_socket_foreach(), ktls_netdev_info(),
+ *   ktls_netdev_info_ioctl()) allocate a reply buffer or string tables and free them before they
+ *   return. Every function that derives keys (the key schedule, ktls_crypto_info(),
+ *   ktls_install() and ktls_conn_open() from TLS 1.3 secrets, a KeyUpdate in a connection) goes
+ *   through libcrypto's KDFs, which allocate and free a context inside the call. Nothing else
+ *   allocates: reading, writing, sending and receiving records on an established reader or
+ *   connection do not.
+ * - Threads: with no global state, calls on different objects and descriptors may run at the same
+ *   time in any threads. A struct ktls_reader or struct ktls_conn has no lock: use each from one
+ *   thread at a time (or serialise the calls on it yourself).
  * - Every copy of secret material the library makes is wiped before the function returns.
  */
 #ifndef LIBKTLS_KTLS_H

@@ -4,6 +4,7 @@
  * RFC 8446 §4.6.3 order, many generations interleaved with data both ways, kernels that cannot
  * rekey, TLS 1.2, storms, key-usage limits, failed installs retried, malformed messages. */
 #include <errno.h>
+#include <pthread.h>
 #include <linux/tls.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -302,6 +303,70 @@ static void test_read_never_waits_for_write(void **state)
 	pair_close(&p);
 }
 
+/* One thread's connection pair: 200 rounds of KeyUpdate (every other one requested) and data,
+ * checked without cmocka (its asserts may not leave another thread). Returns the errors seen;
+ * *digest sums what was received, to compare with the same run on one thread. */
+struct thread_run {
+	uint64_t seed, digest;
+	int errors;
+	pthread_t thread;
+};
+
+static void *connection_thread(void *arg)
+{
+	struct thread_run *t = arg;
+	uint8_t s0[32], s1[32], buf[300], got[300];
+	struct ktls_conn *c[2] = { NULL, NULL };
+	struct kernel_double *d = kernel_double_new(1);
+	struct ktls_sys sys = kernel_double_sys(d);
+
+	pattern_fill(t->seed, 0, s0, 32);
+	pattern_fill(t->seed + 1, 0, s1, 32);
+	const struct ktls_secrets a = { .secret = s0, .secret_len = 32 }, b = { .secret = s1, .secret_len = 32 };
+	const struct ktls_conn_opts o = { .sz = sizeof(o), .max_peer_updates = 1000 }; /* no storm here */
+	t->errors += ktls_conn_open_sys(&sys, 0, 0x1301, &a, 0, &b, 0, &o, &c[0]) != 0;
+	t->errors += ktls_conn_open_sys(&sys, 1, 0x1301, &b, 0, &a, 0, &o, &c[1]) != 0;
+	for (uint64_t i = 0; !t->errors && i < 200; i++) {
+		int from = (int)(i & 1);
+		t->errors += ktls_conn_update_keys(c[from], (int)(i / 2 & 1)) != 0;
+		pattern_fill(t->seed + i, 0, buf, sizeof(buf));
+		t->errors += ktls_conn_write(c[from], buf, sizeof(buf), 0) != (ssize_t)sizeof(buf);
+		t->errors += ktls_conn_read(c[1 - from], got, sizeof(got), 0) != (ssize_t)sizeof(got);
+		t->errors += memcmp(buf, got, sizeof(buf)) != 0;
+		for (size_t k = 0; k < sizeof(got); k++)
+			t->digest = t->digest * 31 + got[k];
+	}
+	struct ktls_key_usage u = { .sz = sizeof(u) };
+	t->errors += ktls_conn_key_usage(c[0], &u) != 0;
+	t->digest = t->digest * 31 + u.tx_generation * 1000 + u.rx_generation;
+	ktls_conn_free(c[0]);
+	ktls_conn_free(c[1]);
+	kernel_double_free(d);
+	return NULL;
+}
+
+/* The header's promise: calls on different connections may run at the same time. */
+static void test_distinct_connections_in_threads(void **state)
+{
+	struct thread_run alone[4], together[4];
+
+	(void)state;
+	for (int i = 0; i < 4; i++) {
+		alone[i] = (struct thread_run){ .seed = 1000u * (uint64_t)i };
+		connection_thread(&alone[i]);
+		assert_int_equal(alone[i].errors, 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		together[i] = (struct thread_run){ .seed = 1000u * (uint64_t)i };
+		assert_int_equal(pthread_create(&together[i].thread, NULL, connection_thread, &together[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(together[i].thread, NULL);
+		assert_int_equal(together[i].errors, 0);
+		assert_int_equal(together[i].digest, alone[i].digest);
+	}
+}
+
 /* Opening is all or nothing: a bad secret in either direction installs nothing; the kernel
  * refusing RX after TX went in is the one distinct error, -ENOTRECOVERABLE. */
 static void test_open_is_all_or_nothing(void **state)
@@ -572,6 +637,7 @@ int main(void)
 		cmocka_unit_test(test_kernel_without_rekey),
 		cmocka_unit_test(test_open_is_all_or_nothing),
 		cmocka_unit_test(test_read_never_waits_for_write),
+		cmocka_unit_test(test_distinct_connections_in_threads),
 		cmocka_unit_test(test_tls12_has_no_key_update),
 		cmocka_unit_test(test_double_is_faithful),
 		cmocka_unit_test(test_key_update_storm_is_bounded),
