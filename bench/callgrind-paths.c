@@ -26,7 +26,7 @@
 
 
 #define RECORDS 2000
-#define RECORD_BYTES 4096
+#define RECORD_BYTES 16384
 #define INSTALLS 100
 
 static uint8_t secret_a[32] = { 1 }, secret_b[32] = { 2 };

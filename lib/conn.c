@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "ktls-internal.h"
+#include "reader.h"
 
 #define DEFAULT_MAX_PEER_UPDATES 32
 #define DEFAULT_PEER_UPDATE_WINDOW_MS 1000
@@ -79,8 +80,8 @@ static int rekey_possible(struct ktls_conn *c)
 											: TLS_CIPHER_AES_GCM_128;
 		const struct tls_crypto_info hdr = { .version = c->suite->version, .cipher_type = other };
 		int r = c->sys.replace_crypto(c->sys.ctx, c->fd, KTLS_DIR_TX, &hdr, sizeof(hdr));
-		if (r == 0)
-			return -EIO; /* the kernel took a key it cannot have parsed: nothing is safe */
+		if (r == 0) /* the kernel took a key it cannot have parsed: nothing sent is safe */
+			return c->error = -EIO;
 		if (r != -EINVAL && r != -EBUSY)
 			return r;
 		c->can_rekey = r == -EINVAL;
@@ -198,10 +199,9 @@ static int take_key_updates(struct ktls_conn *c)
 	return type >= 0;
 }
 
-LIBKTLS_API ssize_t ktls_conn_read(struct ktls_conn *c, void *buf, size_t len, int flags)
+/* Everything but the data path: KeyUpdates pending or arriving, handshake messages buffered. */
+__attribute__((noinline)) static ssize_t conn_read_slow(struct ktls_conn *c, void *buf, size_t len, int flags)
 {
-	if (!c || !buf)
-		return -EFAULT;
 	for (;;) {
 		if (c->error)
 			return c->error;
@@ -216,6 +216,33 @@ LIBKTLS_API ssize_t ktls_conn_read(struct ktls_conn *c, void *buf, size_t len, i
 		if (n != -ENOMSG)
 			return n;
 	}
+}
+
+
+/* A receive of the data path brought something else than data: what the reader makes of it. */
+__attribute__((noinline)) static ssize_t conn_read_received(struct ktls_conn *c, void *buf, size_t len,
+							      int flags, uint8_t type, ssize_t n)
+{
+	int again;
+
+	n = ktls_reader_take(&c->sys, c->reader, c->fd, buf, len, flags, type, n, &again);
+	if (!again && n != -ENOMSG)
+		return n;
+	return conn_read_slow(c, buf, len, flags);
+}
+
+LIBKTLS_API ssize_t ktls_conn_read(struct ktls_conn *c, void *buf, size_t len, int flags)
+{
+	if (!c || !buf)
+		return -EFAULT;
+	if (c->error || c->rx_key_pending || c->answer_pending || c->tx_key_pending || !ktls_reader_idle(c->reader))
+		return conn_read_slow(c, buf, len, flags);
+	/* The data path: one receive; a data record goes straight back, as the slow path would. */
+	uint8_t type;
+	ssize_t n = c->sys.recv_record(c->sys.ctx, c->fd, buf, len, &type, flags);
+	if (n > 0 && type == KTLS_RECORD_APPLICATION_DATA)
+		return n;
+	return conn_read_received(c, buf, len, flags, type, n);
 }
 
 LIBKTLS_API int ktls_conn_next_message(struct ktls_conn *c, uint8_t *type, const uint8_t **body,

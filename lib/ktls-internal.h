@@ -59,6 +59,9 @@ void ktls_stackzero(void);
 /* 0 when fd has kTLS TX keys; -ENOKEY when not (sending would leak plaintext); -EBADF, -ENOTSOCK. */
 int ktls_tx_installed(int fd);
 
+/* ktls_recv_record() for callers that checked buf and record_type already. */
+ssize_t ktls_recv_record_unchecked(int fd, void *buf, size_t len, uint8_t *record_type, int flags);
+
 struct iovec;
 /* sendmsg() of iov as records of record_type, until all is sent or an error; advances iov. */
 ssize_t ktls_send_iov(int fd, uint8_t record_type, struct iovec *iov, size_t iovcnt, int flags);
@@ -86,6 +89,10 @@ ssize_t ktls_read_sys(const struct ktls_sys *sys, struct ktls_reader *r, int fd,
 /* ktls_reader_feed() of a piece of a record: `whole` is 0 when more of the same record may follow
  * (a receive that filled its buffer), which TLS 1.3's one-alert-per-record rule must allow. */
 int ktls_reader_feed_part(struct ktls_reader *r, uint8_t record_type, const void *data, size_t len, int whole);
+/* What ktls_read() does with one receive's result (n, type, in buf of len): the value to return,
+ * or *again = 1 when a control record was consumed and reading goes on. */
+ssize_t ktls_reader_take(const struct ktls_sys *sys, struct ktls_reader *r, int fd, void *buf, size_t len,
+			 int flags, uint8_t type, ssize_t n, int *again);
 /* The type of the next message the reader would hand out, or -1. */
 int ktls_reader_peek_type(const struct ktls_reader *r);
 /* Put the reader in its failed state, with a fatal alert to send. Returns error. */

@@ -5,25 +5,10 @@
 #include <sys/socket.h>
 
 #include "ktls-internal.h"
+#include "reader.h"
 
 #define DEFAULT_HANDSHAKE_MAX 16384
 #define HANDSHAKE_LEN_MAX ((1u << 24) - 1)
-
-enum state { OPEN, CLOSED, FAILED };
-
-struct ktls_reader {
-	uint16_t version;
-	enum state state;
-	int error;               /* what every call returns once FAILED */
-	int have_alert, have_alert_to_send;
-	struct ktls_alert alert, alert_to_send;
-	uint8_t partial_alert[2];
-	size_t partial_alert_len;
-	size_t max_message;
-	/* Handshake bytes: [start, end) buffered; whole messages up to `ready` were announced. */
-	size_t start, ready, end, cap;
-	uint8_t buf[];
-};
 
 LIBKTLS_API struct ktls_reader *ktls_reader_new(uint16_t tls_version, size_t max_handshake_len)
 {
@@ -263,6 +248,35 @@ LIBKTLS_API ssize_t ktls_read(struct ktls_reader *r, int fd, void *buf, size_t l
 	return ktls_read_sys(&ktls_sys_kernel, r, fd, buf, len, flags);
 }
 
+ssize_t ktls_reader_take(const struct ktls_sys *sys, struct ktls_reader *r, int fd, void *buf, size_t len,
+			 int flags, uint8_t type, ssize_t n, int *again)
+{
+	*again = 0;
+	if (n < 0)
+		return n;
+	if (n == 0)
+		return fail(r, partial_pending(r) ? -EPROTO : -EPIPE, 0xFF);
+	if (type == KTLS_RECORD_APPLICATION_DATA) {
+		int ret = ktls_reader_feed(r, type, buf, (size_t)n);
+		return ret < 0 ? ret : n;
+	}
+	/* A control record that filled the buffer may go on in the next receive. */
+	int whole = (size_t)n < len;
+	if (flags & MSG_PEEK) {
+		/* Control records are consumed even when peeking: take what was peeked. */
+		n = sys->recv_record(sys->ctx, fd, buf, (size_t)n, &type, flags & ~MSG_PEEK);
+		if (n <= 0)
+			return n < 0 ? n : fail(r, -EPIPE, 0xFF);
+	}
+	int ret = ktls_reader_feed_part(r, type, buf, (size_t)n, whole);
+	if (ret == 1)
+		return 0;
+	if (ret < 0)
+		return ret;
+	*again = 1;
+	return 0;
+}
+
 ssize_t ktls_read_sys(const struct ktls_sys *sys, struct ktls_reader *r, int fd, void *buf, size_t len,
 		      int flags)
 {
@@ -280,27 +294,10 @@ ssize_t ktls_read_sys(const struct ktls_sys *sys, struct ktls_reader *r, int fd,
 			return -ENOMSG;
 
 		uint8_t type;
+		int again;
 		ssize_t n = sys->recv_record(sys->ctx, fd, buf, len, &type, flags);
-		if (n < 0)
+		n = ktls_reader_take(sys, r, fd, buf, len, flags, type, n, &again);
+		if (!again)
 			return n;
-		if (n == 0)
-			return fail(r, partial_pending(r) ? -EPROTO : -EPIPE, 0xFF);
-		if (type == KTLS_RECORD_APPLICATION_DATA) {
-			int ret = ktls_reader_feed(r, type, buf, (size_t)n);
-			return ret < 0 ? ret : n;
-		}
-		/* A control record that filled the buffer may go on in the next receive. */
-		int whole = (size_t)n < len;
-		if (flags & MSG_PEEK) {
-			/* Control records are consumed even when peeking: take what was peeked. */
-			n = sys->recv_record(sys->ctx, fd, buf, (size_t)n, &type, flags & ~MSG_PEEK);
-			if (n <= 0)
-				return n < 0 ? n : fail(r, -EPIPE, 0xFF);
-		}
-		int ret = ktls_reader_feed_part(r, type, buf, (size_t)n, whole);
-		if (ret == 1)
-			return 0;
-		if (ret < 0)
-			return ret;
 	}
 }

@@ -32,7 +32,7 @@ LIBKTLS_API int ktls_cmsg_record_type(const void *control, size_t control_len, u
 	return -ENOMSG;
 }
 
-LIBKTLS_API ssize_t ktls_recv_record(int fd, void *buf, size_t len, uint8_t *record_type, int flags)
+ssize_t ktls_recv_record_unchecked(int fd, void *buf, size_t len, uint8_t *record_type, int flags)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(uint8_t))];
@@ -44,9 +44,7 @@ LIBKTLS_API ssize_t ktls_recv_record(int fd, void *buf, size_t len, uint8_t *rec
 		.msg_control = control.buf, .msg_controllen = sizeof(control.buf),
 	};
 
-	if (!buf || !record_type)
-		return -EFAULT;
-	if (len == 0)
+	if (len == 0) /* recvmsg() would return 0, which means end of stream */
 		return -EINVAL;
 	ssize_t n = recvmsg(fd, &msg, flags);
 	if (n < 0)
@@ -60,6 +58,13 @@ LIBKTLS_API ssize_t ktls_recv_record(int fd, void *buf, size_t len, uint8_t *rec
 		type = KTLS_RECORD_APPLICATION_DATA;
 	*record_type = type;
 	return n;
+}
+
+LIBKTLS_API ssize_t ktls_recv_record(int fd, void *buf, size_t len, uint8_t *record_type, int flags)
+{
+	if (!buf || !record_type)
+		return -EFAULT;
+	return ktls_recv_record_unchecked(fd, buf, len, record_type, flags);
 }
 
 ssize_t ktls_send_iov(int fd, uint8_t record_type, struct iovec *iov, size_t iovcnt, int flags)
