@@ -5,9 +5,11 @@
  * errnos injected into the next setsockopt of either direction. Whatever happens, every byte
  * read is the next byte the other end wrote (nothing lost, nothing reordered, nothing read under
  * the wrong key), and at the end everything written arrives. Errors other than the injected ones
- * and EAGAIN abort, as does -EKEYEXPIRED on a kernel that can rekey. */
+ * and EAGAIN abort, as does -EKEYEXPIRED on a kernel that can rekey. Once a direction has moved
+ * past its first keys, the connection's memory no longer holds that first traffic secret. */
 #include <errno.h>
 #include <linux/tls.h>
+#include <malloc.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,10 +66,29 @@ static int read_check(struct end *e, int to, size_t bufsize, int rekey)
 	return 0;
 }
 
+/* 1 when the connection's heap block holds the secret anywhere. */
+static int holds(const struct ktls_conn *c, const uint8_t *secret, size_t len)
+{
+	const uint8_t *p = (const uint8_t *)c;
+	size_t size = malloc_usable_size((void *)c);
+
+	for (size_t i = 0; i + len <= size; i++)
+		if (memcmp(p + i, secret, len) == 0)
+			return 1;
+	return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct end e[2];
-	static const uint8_t s0[48] = { 1 }, s1[48] = { 2 };
+	static uint8_t s0[48], s1[48];
+	uint32_t rnd = 2463534242u;
+
+	for (size_t i = 0; i < sizeof(s0); i++) { /* bytes no other field could hold by chance */
+		rnd ^= rnd << 13, rnd ^= rnd >> 17, rnd ^= rnd << 5;
+		s0[i] = (uint8_t)rnd;
+		s1[i] = (uint8_t)(rnd >> 8);
+	}
 
 	if (size < 1)
 		return 0;
@@ -147,6 +168,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		if (round == 99999)
 			abort(); /* no progress: something was lost */
+	}
+	for (int x = 0; x < 2; x++) { /* end 0 sends under s0 and receives under s1; end 1 the reverse */
+		struct ktls_key_usage u = { .sz = sizeof(u) };
+		if (ktls_conn_key_usage(e[x].c, &u) < 0)
+			abort();
+		const uint8_t *tx0 = x == 0 ? s0 : s1, *rx0 = x == 0 ? s1 : s0;
+		if ((u.tx_generation > 0 && holds(e[x].c, tx0, secret_len)) ||
+		    (u.rx_generation > 0 && holds(e[x].c, rx0, secret_len)) ||
+		    (u.tx_generation == 0 && !holds(e[x].c, tx0, secret_len)))
+			abort(); /* an old secret kept, or the scan cannot see the secrets at all */
 	}
 	ktls_conn_free(e[0].c);
 	ktls_conn_free(e[1].c);
