@@ -233,16 +233,24 @@ static void test_interleaved_tls12(void **state)
 
 static const uint8_t k1[16] = { 1 }, k2[16] = { 2 }, s4[4] = { 3 }, s5[4] = { 4 };
 
+/* A loopback pair keyed both ways: a sends under x, b under y. */
+static void keyed_pair(int *a, int *b, uint16_t suite, const struct ktls_secrets *x,
+		       const struct ktls_secrets *y, uint64_t seq)
+{
+	assert_int_equal(tcp_pair(a, b, 0), 0);
+	assert_int_equal(ktls_install(*a, KTLS_DIR_TX, suite, x, seq), 0);
+	assert_int_equal(ktls_install(*a, KTLS_DIR_RX, suite, y, seq), 0);
+	assert_int_equal(ktls_install(*b, KTLS_DIR_TX, suite, y, seq), 0);
+	assert_int_equal(ktls_install(*b, KTLS_DIR_RX, suite, x, seq), 0);
+}
+
+/* TLS 1.2 AES-128-GCM */
 static void ktls_pair(int *a, int *b)
 {
 	const struct ktls_secrets x = { .key = k1, .key_len = 16, .iv = s4, .iv_len = 4 };
 	const struct ktls_secrets y = { .key = k2, .key_len = 16, .iv = s5, .iv_len = 4 };
 
-	assert_int_equal(tcp_pair(a, b, 0), 0);
-	assert_int_equal(ktls_install(*a, KTLS_DIR_TX, 0xC02F, &x, 1), 0);
-	assert_int_equal(ktls_install(*a, KTLS_DIR_RX, 0xC02F, &y, 1), 0);
-	assert_int_equal(ktls_install(*b, KTLS_DIR_TX, 0xC02F, &y, 1), 0);
-	assert_int_equal(ktls_install(*b, KTLS_DIR_RX, 0xC02F, &x, 1), 0);
+	keyed_pair(a, b, 0xC02F, &x, &y, 1);
 }
 
 static void test_partial_and_peeked_control_records(void **state)
@@ -291,16 +299,13 @@ static void test_partial_and_peeked_control_records(void **state)
 	close(b);
 }
 
+/* TLS 1.3 AES-128-GCM */
 static void ktls13_pair(int *a, int *b)
 {
 	static const uint8_t up[32] = { 5 }, down[32] = { 6 };
 	const struct ktls_secrets x = { .secret = up, .secret_len = 32 }, y = { .secret = down, .secret_len = 32 };
 
-	assert_int_equal(tcp_pair(a, b, 0), 0);
-	assert_int_equal(ktls_install(*a, KTLS_DIR_TX, 0x1301, &x, 0), 0);
-	assert_int_equal(ktls_install(*b, KTLS_DIR_RX, 0x1301, &x, 0), 0);
-	assert_int_equal(ktls_install(*b, KTLS_DIR_TX, 0x1301, &y, 0), 0);
-	assert_int_equal(ktls_install(*a, KTLS_DIR_RX, 0x1301, &y, 0), 0);
+	keyed_pair(a, b, 0x1301, &x, &y, 0);
 }
 
 /* RFC 8446 §5.1 on records the kernel delivers: a TLS 1.3 alert record holding half an alert or

@@ -69,6 +69,15 @@ static void conn_send(struct handoff *h, uint64_t *off, size_t len)
 	free(buf);
 }
 
+static void expect_generations(struct ktls_conn *c, uint32_t tx, uint32_t rx)
+{
+	struct ktls_key_usage u = { .sz = sizeof(u) };
+
+	assert_int_equal(ktls_conn_key_usage(c, &u), 0);
+	assert_int_equal(u.tx_generation, tx);
+	assert_int_equal(u.rx_generation, rx);
+}
+
 static void test_probe_matches_kernel_version(void **state)
 {
 	(void)state;
@@ -104,10 +113,7 @@ static void peer_updates(int requested)
 		return;
 	}
 	conn_expect(c, &h, &in, MIB);
-	struct ktls_key_usage u = { .sz = sizeof(u) };
-	assert_int_equal(ktls_conn_key_usage(c, &u), 0);
-	assert_int_equal(u.rx_generation, 1);
-	assert_int_equal(u.tx_generation, requested ? 1 : 0);
+	expect_generations(c, requested ? 1 : 0, 1);
 	conn_send(&h, &out, 1000);
 	ktls_conn_free(c);
 	assert_int_equal(handoff_close(&h), 0);
@@ -202,10 +208,7 @@ static void test_key_update_at_descriptor_limit(void **state)
 	assert_int_equal(own, 0);
 	conn_send(&h, &out, 1000);
 	conn_send(&h, &out, 1000);
-	struct ktls_key_usage u = { .sz = sizeof(u) };
-	assert_int_equal(ktls_conn_key_usage(c, &u), 0);
-	assert_int_equal(u.rx_generation, 1);
-	assert_int_equal(u.tx_generation, 2);
+	expect_generations(c, 2, 1);
 	ktls_conn_free(c);
 	assert_int_equal(handoff_close(&h), 0);
 	print_message("at RLIMIT_NOFILE: the peer's KeyUpdate followed and answered, ours sent\n");
@@ -297,13 +300,8 @@ static void test_nonblocking_read_with_full_send_buffer(void **state)
 		} while (n == -EAGAIN);
 		assert_int_equal(n, 5);
 		assert_memory_equal(buf, "world", 5);
-		struct ktls_key_usage ua = { .sz = sizeof(ua) }, ub = { .sz = sizeof(ub) };
-		assert_int_equal(ktls_conn_key_usage(A, &ua), 0);
-		assert_int_equal(ktls_conn_key_usage(B, &ub), 0);
-		assert_int_equal(ua.tx_generation, 1);
-		assert_int_equal(ua.rx_generation, 1);
-		assert_int_equal(ub.tx_generation, 1);
-		assert_int_equal(ub.rx_generation, 1);
+		expect_generations(A, 1, 1);
+		expect_generations(B, 1, 1);
 		print_message("non-blocking: %zu bytes filled B's send buffer; the answer waited for POLLOUT\n", filled);
 	}
 	ktls_conn_free(A);
@@ -345,14 +343,11 @@ static void generations_with_openssl(uint16_t suite)
 	conn_send(&h, &out, MIB);
 	assert_int_equal(ktls_conn_update_keys(c, 1), 0);
 	conn_send(&h, &out, MIB);
-	struct ktls_key_usage u = { .sz = sizeof(u) };
-	assert_int_equal(ktls_conn_key_usage(c, &u), 0);
-	assert_int_equal(u.rx_generation, 2);
-	assert_int_equal(u.tx_generation, 3);
+	expect_generations(c, 3, 2);
 	ktls_conn_free(c);
 	assert_int_equal(handoff_close(&h), 0);
-	print_message("suite 0x%04x: real KeyUpdate exchange with OpenSSL completed: %u RX and %u TX "
-		      "generations, 1 MiB verified in each\n", suite, u.rx_generation, u.tx_generation);
+	print_message("suite 0x%04x: real KeyUpdate exchange with OpenSSL completed: 2 RX and 3 TX "
+		      "generations, 1 MiB verified in each\n", suite);
 }
 
 static void test_generations_with_openssl(void **state)
