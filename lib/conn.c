@@ -101,6 +101,17 @@ static int send_key_update(struct ktls_conn *c, int request, int flags)
 	return 0;
 }
 
+/* The next TX key of a KeyUpdate of ours that went out; nothing when none did. */
+static int install_pending_tx(struct ktls_conn *c)
+{
+	if (!c->tx_key_pending)
+		return 0;
+	int r = install_next(c, KTLS_DIR_TX);
+	if (r == 0)
+		c->tx_key_pending = 0;
+	return r;
+}
+
 static int update_tx(struct ktls_conn *c, int request, int flags)
 {
 	if (!c->tx_key_pending) {
@@ -109,10 +120,7 @@ static int update_tx(struct ktls_conn *c, int request, int flags)
 			return r;
 		c->tx_key_pending = 1;
 	}
-	int r = install_next(c, KTLS_DIR_TX);
-	if (r == 0)
-		c->tx_key_pending = 0;
-	return r;
+	return install_pending_tx(c);
 }
 
 /* What a KeyUpdate left to send, in RFC 8446 §4.6.3 order: the next TX key of a KeyUpdate that
@@ -120,12 +128,9 @@ static int update_tx(struct ktls_conn *c, int request, int flags)
 static int flush_tx(struct ktls_conn *c, int flags)
 {
 	for (;;) {
-		int r;
-		if (c->tx_key_pending) {
-			if ((r = install_next(c, KTLS_DIR_TX)) < 0)
-				return r;
-			c->tx_key_pending = 0;
-		}
+		int r = install_pending_tx(c);
+		if (r < 0)
+			return r;
 		if (!c->answer_pending)
 			return 0;
 		if ((r = send_key_update(c, 0, flags)) < 0)
@@ -218,7 +223,6 @@ __attribute__((noinline)) static ssize_t conn_read_slow(struct ktls_conn *c, voi
 	}
 }
 
-
 /* A receive of the data path brought something else than data: what the reader makes of it. */
 __attribute__((noinline)) static ssize_t conn_read_received(struct ktls_conn *c, void *buf, size_t len,
 							      int flags, uint8_t type, ssize_t n)
@@ -305,7 +309,7 @@ LIBKTLS_API int ktls_conn_update_keys(struct ktls_conn *c, int request_peer_upda
 	if (possible <= 0)
 		return possible < 0 ? possible : -EBUSY;
 	if (c->tx_key_pending) /* the retry of a call whose KeyUpdate went out: only its key */
-		return update_tx(c, request_peer_update, 0);
+		return install_pending_tx(c);
 	if (c->answer_pending) { /* the answer the peer asked for is an update of ours too */
 		int r = flush_tx(c, 0);
 		if (r < 0 || !request_peer_update)
