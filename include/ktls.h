@@ -404,6 +404,46 @@ LIBKTLS_API const char *ktls_alert_name(uint8_t description);
 LIBKTLS_API LIBKTLS_WUR int ktls_key_update_parse(const uint8_t *body, size_t body_len,
 						  int *update_requested);
 
+/**
+ * Turn zero-copy receive (TLS_RX_EXPECT_NO_PAD, Linux 6.0) on or off on a socket with TLS 1.3 RX
+ * keys. With it on, the kernel decrypts each record straight into the receiving buffer, expecting
+ * no padding: a record that turns out to be padded, or a control record, is decrypted a second
+ * time into a kernel buffer (counted in TlsDecryptRetry) — always correct, only slower. Leave it
+ * off for a peer that pads its records (RFC 8446 §5.4). ktls_conn_open() turns it on by default.
+ * Kernels before the fix of August 2026 (mainline 1c8629651cb5) could, on such a retry, write
+ * past the returned length into later buffers of one recvmsg(): receive into one buffer at a
+ * time (recv(), or recvmsg() with one iovec) while it is on.
+ * @return 0; -ENOKEY: no kTLS RX keys on @p fd; -EOPNOTSUPP: the RX keys are TLS 1.2, or the
+ * kernel lacks the option (before 6.0); -EBADF, -ENOTSOCK; another setsockopt() errno.
+ * @since 1.0
+ */
+LIBKTLS_API LIBKTLS_WUR int ktls_set_rx_expect_no_pad(int fd, int on);
+
+/**
+ * The TLS_TX_MAX_PAYLOAD_LEN value for a record_size_limit (RFC 8449) the peer announced:
+ * for TLS 1.3 the limit counts the inner content-type byte, so @p record_size_limit − 1; for
+ * TLS 1.2 the limit itself; capped at KTLS_RECORD_MAX (a peer may announce more than the
+ * protocol allows). Pure: for runtimes that call setsockopt() themselves.
+ * @return 0 and *@p payload; -EINVAL: @p tls_version is neither KTLS_TLS_1_2 nor KTLS_TLS_1_3,
+ * or @p record_size_limit is below 64 (the peer broke RFC 8449: answer illegal_parameter);
+ * -EFAULT. @since 1.0
+ */
+LIBKTLS_API LIBKTLS_WUR int ktls_record_payload_limit(uint16_t tls_version, uint32_t record_size_limit,
+						      uint16_t *payload);
+
+/**
+ * Honour the peer's record_size_limit (RFC 8449): make the kernel send records of at most that
+ * size from now on (TLS_TX_MAX_PAYLOAD_LEN, Linux 6.19), with the value of
+ * ktls_record_payload_limit(). Call it after ktls_install() of TX (or after the ULP is attached
+ * and before the keys: the kernel keeps it).
+ * @return 0; -EINVAL as ktls_record_payload_limit(); -EOPNOTSUPP: the kernel lacks the option
+ * (Linux before 6.19: records stay up to 16384 bytes, which a constrained peer rejects);
+ * -ENOKEY: the tls ULP is not attached to @p fd; -EBUSY: a record is open (data sent with
+ * MSG_MORE): send the rest, then call again; -EBADF, -ENOTSOCK; another setsockopt() errno.
+ * @since 1.0
+ */
+LIBKTLS_API LIBKTLS_WUR int ktls_set_record_size_limit(int fd, uint16_t tls_version, uint32_t record_size_limit);
+
 /* ---------------------------------------------------------------------------------------------
  * The reader: what arrives after the handshake, without I/O
  *
@@ -525,11 +565,23 @@ struct ktls_conn_opts {
 	/** ktls_conn_check_limits() updates the TX key once this many records were sent under it
 	 * (default: half the suite's confidentiality limit; UINT64_MAX: never) */
 	uint64_t auto_update_records;
+	/** enum ktls_conn_flag bits (default 0) @since 1.0 */
+	uint32_t flags;
+};
+
+/** Bits of ktls_conn_opts::flags. @since 1.0 */
+enum ktls_conn_flag {
+	/** The peer pads its TLS 1.3 records: leave TLS_RX_EXPECT_NO_PAD off (see
+	 * ktls_set_rx_expect_no_pad()). */
+	KTLS_CONN_PEER_PADS = 1
 };
 
 /**
  * Install both directions' keys on @p fd (see ktls_install()) and return a connection for it.
  * TLS 1.3 secrets must be traffic secrets (KeyUpdate derives the next ones from them).
+ * For TLS 1.3 it also turns on zero-copy receive (TLS_RX_EXPECT_NO_PAD, Linux 6.0) unless
+ * ktls_conn_opts::flags has KTLS_CONN_PEER_PADS; where the kernel lacks it, reading works as
+ * without. Reads through the connection always receive into the one buffer they are given.
  * Both directions are validated and their keys derived before anything reaches the kernel;
  * then TX is installed, then RX. Every error but one leaves the socket as it was: the TLS
  * library that did the handshake can go on in userspace.
@@ -678,6 +730,14 @@ LIBKTLS_API LIBKTLS_WUR ssize_t ktls_stat_parse(const char *text, size_t len, st
 LIBKTLS_API LIBKTLS_WUR ssize_t ktls_stat_read(struct ktls_stat *stats, size_t capacity);
 
 /**
+ * What a counter of /proc/net/tls_stat counts, for the names this version of libktls knows
+ * (those of Linux 7.3, the rekey counters of 6.14 included).
+ * @return static text, or NULL for NULL or a name it does not know (a newer kernel's: show
+ * that by its name). @since 1.0
+ */
+LIBKTLS_API const char *ktls_stat_description(const char *name);
+
+/**
  * Whether the running kernel installs keys of @p cipher_type (TLS_CIPHER_* of <linux/tls.h>) for
  * @p tls_version in direction @p dir, probed with dummy keys on a fresh loopback socket (loopback
  * never offloads: this is software support).
@@ -701,8 +761,12 @@ struct ktls_kernel_caps {
 	int32_t tx_zerocopy_sendfile;
 	/** TLS_RX_EXPECT_NO_PAD: zero-copy TLS 1.3 receive (6.0) */
 	int32_t rx_expect_no_pad;
-	/** TLS_TX_MAX_PAYLOAD_LEN (6.19) */
+	/** TLS_TX_MAX_PAYLOAD_LEN: ktls_set_record_size_limit() (6.19) */
 	int32_t tx_max_payload_len;
+	/** NIC full record offload (TOE, TLS_HW_RECORD): 1 where this kernel has it (the
+	 * tls-hw-record netdev feature exists; it was removed in 7.2), 0 where it does not — then no
+	 * NIC can offer it and no socket can use it — and -1 when the netdev query failed */
+	int32_t hw_record;
 };
 
 /**
@@ -717,7 +781,7 @@ enum ktls_mode {
 	KTLS_MODE_NONE = 1,      /* no keys in this direction */
 	KTLS_MODE_SW = 2,        /* kernel software crypto */
 	KTLS_MODE_HW = 3,        /* NIC crypto offload */
-	KTLS_MODE_HW_RECORD = 4, /* NIC full record offload */
+	KTLS_MODE_HW_RECORD = 4, /* NIC full record offload (TOE; kernels before 7.2) */
 	KTLS_MODE_UNKNOWN = 255  /* keys installed; the mode could not be seen (see below) */
 };
 
@@ -741,6 +805,9 @@ struct ktls_socket_info {
 	/** TLS_TX_ZEROCOPY_RO is on for a device-offloaded TX (the kernel reports it only then), and
 	 * TLS_RX_EXPECT_NO_PAD is on (sock_diag only) */
 	uint8_t tx_zerocopy, rx_no_pad;
+	/** largest plaintext per record sent (TLS_TX_MAX_PAYLOAD_LEN: 16384 unless
+	 * ktls_set_record_size_limit() lowered it); 0 where the kernel does not have it (before 6.19) */
+	uint16_t tx_max_payload_len;
 };
 
 /**
@@ -775,7 +842,8 @@ LIBKTLS_API LIBKTLS_WUR int ktls_socket_foreach(int (*fn)(const struct ktls_sock
 
 /** Bits of a NIC's TLS offload feature. @since 1.0 */
 enum ktls_feature_flag {
-	KTLS_FEATURE_KNOWN = 1,   /* the kernel has this feature bit */
+	KTLS_FEATURE_KNOWN = 1,   /* the kernel has this feature bit; without it the feature is not in
+				     this kernel at all (tls-hw-record: TOE, removed in 7.2) */
 	KTLS_FEATURE_HW = 2,      /* the device can do it (may be enabled) */
 	KTLS_FEATURE_WANTED = 4,  /* requested by the administrator */
 	KTLS_FEATURE_ACTIVE = 8,  /* in use */

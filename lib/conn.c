@@ -223,13 +223,18 @@ __attribute__((noinline)) static ssize_t conn_read_slow(struct ktls_conn *c, voi
 	}
 }
 
-/* A receive of the data path brought something else than data: what the reader makes of it. */
+/* A receive of the data path brought no data: a control record is next (-EIO), or the end, or an
+ * error. What the reader makes of it. */
 __attribute__((noinline)) static ssize_t conn_read_received(struct ktls_conn *c, void *buf, size_t len,
-							      int flags, uint8_t type, ssize_t n)
+							      int flags, ssize_t n)
 {
 	int again;
 
-	n = ktls_reader_take(&c->sys, c->reader, c->fd, buf, len, flags, type, n, &again);
+	if (n == -EIO)
+		n = ktls_reader_read_control(&c->sys, c->reader, c->fd, buf, len, flags, &again);
+	else
+		n = ktls_reader_take(&c->sys, c->reader, c->fd, buf, len, flags, KTLS_RECORD_APPLICATION_DATA, n,
+				     &again);
 	if (!again && n != -ENOMSG)
 		return n;
 	return conn_read_slow(c, buf, len, flags);
@@ -239,14 +244,15 @@ LIBKTLS_API ssize_t ktls_conn_read(struct ktls_conn *c, void *buf, size_t len, i
 {
 	if (!c || !buf)
 		return -EFAULT;
+	if (len == 0)
+		return -EINVAL;
 	if (c->error || c->rx_key_pending || c->answer_pending || c->tx_key_pending || !ktls_reader_idle(c->reader))
 		return conn_read_slow(c, buf, len, flags);
-	/* The data path: one receive; a data record goes straight back, as the slow path would. */
-	uint8_t type;
-	ssize_t n = c->sys.recv_record(c->sys.ctx, c->fd, buf, len, &type, flags);
-	if (n > 0 && type == KTLS_RECORD_APPLICATION_DATA)
+	/* The data path: one receive into one buffer; data goes straight back. */
+	ssize_t n = c->sys.recv_data(c->sys.ctx, c->fd, buf, len, flags);
+	if (n > 0)
 		return n;
-	return conn_read_received(c, buf, len, flags, type, n);
+	return conn_read_received(c, buf, len, flags, n);
 }
 
 LIBKTLS_API int ktls_conn_next_message(struct ktls_conn *c, uint8_t *type, const uint8_t **body,
@@ -396,16 +402,20 @@ LIBKTLS_API int ktls_confidentiality_limit(uint16_t suite, uint64_t *records)
 	return 0;
 }
 
+/* Whether the caller's options reach field: a caller built against 1.0 passes a shorter struct. */
+#define OPTS_HAS(o, field) ((o) && (o)->sz >= offsetof(struct ktls_conn_opts, field) + sizeof((o)->field))
+#define OPTS_GET(o, field, fallback) (OPTS_HAS(o, field) && (o)->field ? (o)->field : (fallback))
+
 static int opts_valid(const struct ktls_conn_opts *o)
 {
 	if (!o)
 		return 1;
-	if (o->sz < offsetof(struct ktls_conn_opts, auto_update_records) + sizeof(o->auto_update_records))
+	if (!OPTS_HAS(o, auto_update_records)) /* the 1.0 struct */
 		return 0;
 	for (size_t i = sizeof(*o); i < o->sz; i++)
 		if (((const uint8_t *)o)[i])
 			return 0;
-	return 1;
+	return (OPTS_GET(o, flags, 0) & ~(uint32_t)KTLS_CONN_PEER_PADS) == 0;
 }
 
 int ktls_conn_open_sys(const struct ktls_sys *sys, int fd, uint16_t suite, const struct ktls_secrets *tx,
@@ -431,12 +441,10 @@ int ktls_conn_open_sys(const struct ktls_sys *sys, int fd, uint16_t suite, const
 	c->fd = fd;
 	c->suite = s;
 	c->can_rekey = -1;
-	c->reader = ktls_reader_new(s->version, opts ? opts->max_handshake_len : 0);
-	c->max_peer_updates = opts && opts->max_peer_updates ? opts->max_peer_updates : DEFAULT_MAX_PEER_UPDATES;
-	c->window_ms = opts && opts->peer_update_window_ms ? opts->peer_update_window_ms
-							   : DEFAULT_PEER_UPDATE_WINDOW_MS;
-	c->auto_update_records = opts && opts->auto_update_records ? opts->auto_update_records
-								   : record_limit(s) / 2;
+	c->reader = ktls_reader_new(s->version, OPTS_GET(opts, max_handshake_len, 0));
+	c->max_peer_updates = OPTS_GET(opts, max_peer_updates, DEFAULT_MAX_PEER_UPDATES);
+	c->window_ms = OPTS_GET(opts, peer_update_window_ms, DEFAULT_PEER_UPDATE_WINDOW_MS);
+	c->auto_update_records = OPTS_GET(opts, auto_update_records, record_limit(s) / 2);
 	if (s->version == KTLS_TLS_1_3) {
 		c->secret_len = hash_len;
 		memcpy(c->tx_secret, tx->secret, hash_len);
@@ -455,6 +463,9 @@ int ktls_conn_open_sys(const struct ktls_sys *sys, int fd, uint16_t suite, const
 		r = c->sys.set_crypto(c->sys.ctx, fd, KTLS_DIR_TX, txi, info_len);
 	if (r == 0 && c->sys.set_crypto(c->sys.ctx, fd, KTLS_DIR_RX, rxi, info_len) < 0)
 		r = -ENOTRECOVERABLE; /* TX keys are in the kernel: say so, whatever RX's reason */
+	/* Zero-copy receive where the kernel has it (6.0); without, reading works as before. */
+	if (r == 0 && s->version == KTLS_TLS_1_3 && !(OPTS_GET(opts, flags, 0) & KTLS_CONN_PEER_PADS))
+		(void)c->sys.set_rx_no_pad(c->sys.ctx, fd, 1);
 	ktls_memzero(txi, sizeof(txi));
 	ktls_memzero(rxi, sizeof(rxi));
 	if (r < 0) {

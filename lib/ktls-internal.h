@@ -69,6 +69,8 @@ ssize_t ktls_send_iov(int fd, uint8_t record_type, struct iovec *iov, size_t iov
 /* Everything libktls does to a socket after the hand-off, so that tests can put a double of the
  * kernel in its place. Each returns a value or a negative errno. */
 struct ktls_sys {
+	/* recv() of application data alone: -EIO when a control record is next (it stays queued) */
+	ssize_t (*recv_data)(void *ctx, int fd, void *buf, size_t len, int flags);
 	ssize_t (*recv_record)(void *ctx, int fd, void *buf, size_t len, uint8_t *type, int flags);
 	ssize_t (*send_record)(void *ctx, int fd, uint8_t type, const void *buf, size_t len, int flags);
 	/* setsockopt(SOL_TLS, dir) of a crypto-info, attaching the ULP first if needed */
@@ -78,10 +80,17 @@ struct ktls_sys {
 	/* setsockopt(SOL_TLS, dir) alone, on a socket that has keys in that direction: 0, or the
 	 * kernel's -errno as it gave it (-EBUSY: this kernel cannot replace keys) */
 	int (*replace_crypto)(void *ctx, int fd, int dir, const void *info, size_t len);
+	/* TLS_RX_EXPECT_NO_PAD on or off: 0 or a negative errno */
+	int (*set_rx_no_pad)(void *ctx, int fd, int on);
 	void *ctx;
 };
 
 extern const struct ktls_sys ktls_sys_kernel;
+
+/* setsockopt(TLS_RX_EXPECT_NO_PAD) without checks; -EOPNOTSUPP where the kernel lacks it. */
+int ktls_set_no_pad(int fd, int on);
+/* getsockopt(TLS_TX_MAX_PAYLOAD_LEN): 0 and *payload, or a negative errno. */
+int ktls_get_tx_max_payload(int fd, uint16_t *payload);
 
 int ktls_install_info(int fd, int dir, const uint8_t *info, size_t len);
 ssize_t ktls_read_sys(const struct ktls_sys *sys, struct ktls_reader *r, int fd, void *buf, size_t len,
@@ -93,6 +102,14 @@ int ktls_reader_feed_part(struct ktls_reader *r, uint8_t record_type, const void
  * or *again = 1 when a control record was consumed and reading goes on. */
 ssize_t ktls_reader_take(const struct ktls_sys *sys, struct ktls_reader *r, int fd, void *buf, size_t len,
 			 int flags, uint8_t type, ssize_t n, int *again);
+/* ktls_reader_take() of one recv_record() of a control record, made room for first: -ENOMEM
+ * leaves the record queued in the kernel. */
+ssize_t ktls_reader_read_control(const struct ktls_sys *sys, struct ktls_reader *r, int fd, void *buf, size_t len,
+				 int flags, int *again);
+/* Make room for `incoming` more handshake bytes: 0, -ENOMEM (nothing changed), -ENOBUFS. */
+int ktls_reader_reserve(struct ktls_reader *r, size_t incoming);
+/* Free the reassembly buffer once everything in it was handed out. */
+void ktls_reader_release(struct ktls_reader *r);
 /* The type of the next message the reader would hand out, or -1. */
 int ktls_reader_peek_type(const struct ktls_reader *r);
 /* Put the reader in its failed state, with a fatal alert to send. Returns error. */

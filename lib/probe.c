@@ -129,6 +129,9 @@ LIBKTLS_API int ktls_probe_kernel(struct ktls_kernel_caps *caps)
 	close(fd);
 	int r = ktls_kernel_can_rekey();
 	k.rekey = r == 1;
+	/* TOE is a netdev feature bit: the kernel names it (in every device's list) while it has it */
+	struct ktls_netdev_info lo = { .sz = sizeof(lo) };
+	k.hw_record = ktls_netdev_info("lo", &lo) < 0 ? -1 : (lo.tls_record & KTLS_FEATURE_KNOWN) != 0;
 	memcpy(caps, &k, sizeof(k));
 	return 0;
 }

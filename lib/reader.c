@@ -17,25 +17,78 @@ LIBKTLS_API struct ktls_reader *ktls_reader_new(uint16_t tls_version, size_t max
 		errno = EINVAL;
 		return NULL;
 	}
-	if (max_handshake_len == 0)
-		max_handshake_len = DEFAULT_HANDSHAKE_MAX;
-	/* A partial message of the largest size, plus one more record. */
-	size_t cap = KTLS_HANDSHAKE_HDR + max_handshake_len + KTLS_RECORD_MAX;
-	struct ktls_reader *r = calloc(1, sizeof(*r) + cap);
+	struct ktls_reader *r = calloc(1, sizeof(*r));
 	if (!r)
 		return NULL;
 	r->version = tls_version;
-	r->max_message = max_handshake_len;
-	r->cap = cap;
+	r->max_message = max_handshake_len ? max_handshake_len : DEFAULT_HANDSHAKE_MAX;
 	return r;
+}
+
+static void drop_buffer(struct ktls_reader *r)
+{
+	if (r->buf) {
+		ktls_memzero(r->buf, r->cap);
+		free(r->buf);
+	}
+	r->buf = NULL;
+	r->cap = r->start = r->ready = r->end = 0;
 }
 
 LIBKTLS_API void ktls_reader_free(struct ktls_reader *r)
 {
 	if (!r)
 		return;
-	ktls_memzero(r, sizeof(*r) + r->cap);
+	drop_buffer(r);
+	ktls_memzero(r, sizeof(*r));
 	free(r);
+}
+
+void ktls_reader_release(struct ktls_reader *r)
+{
+	if (r->buf && r->end == r->start)
+		drop_buffer(r);
+}
+
+/* The most the buffer holds: a partial message of the largest size, plus one more record. */
+static size_t buffer_limit(const struct ktls_reader *r)
+{
+	return KTLS_HANDSHAKE_HDR + r->max_message + KTLS_RECORD_MAX;
+}
+
+int ktls_reader_reserve(struct ktls_reader *r, size_t incoming)
+{
+	const size_t held = r->end - r->start;
+
+	if (incoming > buffer_limit(r) - held)
+		return -ENOBUFS;
+	if (incoming <= r->cap - r->end)
+		return 0;
+	if (incoming <= r->cap - held) { /* room enough once handed-out messages are dropped */
+		memmove(r->buf, r->buf + r->start, held);
+		ktls_memzero(r->buf + held, r->cap - held);
+		r->ready -= r->start;
+		r->end = held;
+		r->start = 0;
+		return 0;
+	}
+	size_t cap = held + incoming;
+	if (cap < 2 * r->cap) /* a message over many records: copy it O(log n) times */
+		cap = 2 * r->cap;
+	if (cap > buffer_limit(r))
+		cap = buffer_limit(r);
+	uint8_t *buf = malloc(cap); /* not realloc(): the old block is wiped before it is freed */
+	if (!buf)
+		return -ENOMEM;
+	if (held)
+		memcpy(buf, r->buf + r->start, held);
+	const size_t ready = r->ready - r->start;
+	drop_buffer(r);
+	r->buf = buf;
+	r->cap = cap;
+	r->ready = ready;
+	r->end = held;
+	return 0;
 }
 
 static int fail(struct ktls_reader *r, int error, uint8_t alert_to_send)
@@ -85,16 +138,11 @@ static int feed_handshake(struct ktls_reader *r, const uint8_t *data, size_t len
 {
 	if (r->ready > r->start)
 		return -ENOBUFS; /* announced messages not taken yet */
-	if (r->start) {
-		memmove(r->buf, r->buf + r->start, r->end - r->start);
-		r->end -= r->start;
-		r->ready -= r->start;
-		ktls_memzero(r->buf + r->end, r->start);
-		r->start = 0;
-	}
-	if (len > r->cap - r->end)
-		return -ENOBUFS;
-	memcpy(r->buf + r->end, data, len);
+	int ret = ktls_reader_reserve(r, len);
+	if (ret < 0)
+		return ret;
+	if (len)
+		memcpy(r->buf + r->end, data, len);
 	r->end += len;
 	int ready = scan_messages(r);
 	if (ready < 0)
@@ -169,6 +217,8 @@ int ktls_reader_feed_part(struct ktls_reader *r, uint8_t record_type, const void
 		return 1;
 	if (r->state == FAILED)
 		return r->error;
+	if (record_type != KTLS_RECORD_HANDSHAKE) /* a handshake record may use the room reserved for it */
+		ktls_reader_release(r);
 	if (len > KTLS_RECORD_MAX && record_type != KTLS_RECORD_APPLICATION_DATA)
 		return -ENOBUFS;
 	uint8_t alert = (uint8_t)tls13_record_rules(r, record_type, len, whole);
@@ -277,6 +327,20 @@ ssize_t ktls_reader_take(const struct ktls_sys *sys, struct ktls_reader *r, int 
 	return 0;
 }
 
+ssize_t ktls_reader_read_control(const struct ktls_sys *sys, struct ktls_reader *r, int fd, void *buf, size_t len,
+				 int flags, int *again)
+{
+	uint8_t type;
+
+	*again = 0;
+	/* Room first: a control record received is gone from the kernel, so it must fit. */
+	int ret = ktls_reader_reserve(r, len < KTLS_RECORD_MAX ? len : KTLS_RECORD_MAX);
+	if (ret < 0)
+		return ret;
+	ssize_t n = sys->recv_record(sys->ctx, fd, buf, len, &type, flags);
+	return ktls_reader_take(sys, r, fd, buf, len, flags, type, n, again);
+}
+
 ssize_t ktls_read_sys(const struct ktls_sys *sys, struct ktls_reader *r, int fd, void *buf, size_t len,
 		      int flags)
 {
@@ -292,11 +356,16 @@ ssize_t ktls_read_sys(const struct ktls_sys *sys, struct ktls_reader *r, int fd,
 			return r->error;
 		if (r->ready > r->start)
 			return -ENOMSG;
+		ktls_reader_release(r);
 
-		uint8_t type;
 		int again;
-		ssize_t n = sys->recv_record(sys->ctx, fd, buf, len, &type, flags);
-		n = ktls_reader_take(sys, r, fd, buf, len, flags, type, n, &again);
+		ssize_t n = -EIO;
+		if (ktls_reader_idle(r)) /* data may come; a control record stays queued (-EIO) */
+			n = sys->recv_data(sys->ctx, fd, buf, len, flags);
+		if (n == -EIO)
+			n = ktls_reader_read_control(sys, r, fd, buf, len, flags, &again);
+		else
+			n = ktls_reader_take(sys, r, fd, buf, len, flags, KTLS_RECORD_APPLICATION_DATA, n, &again);
 		if (!again)
 			return n;
 	}

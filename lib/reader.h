@@ -20,15 +20,16 @@ struct ktls_reader {
 	uint8_t partial_alert[2];
 	size_t partial_alert_len;
 	size_t max_message;
-	/* Handshake bytes: [start, end) buffered; whole messages up to `ready` were announced. */
+	/* Handshake bytes: [start, end) of buf (cap bytes, allocated only while it holds some);
+	 * whole messages up to `ready` were announced. */
 	size_t start, ready, end, cap;
-	uint8_t buf[];
+	uint8_t *buf;
 };
 
-/* 1 when the reader is open and holds nothing: no message, no part of one, no part of an alert. */
+/* 1 when the reader is open and holds nothing: no buffer, no part of an alert. */
 static inline int ktls_reader_idle(const struct ktls_reader *r)
 {
-	return r->state == OPEN && r->end == r->start && !r->partial_alert_len;
+	return r->state == OPEN && !r->buf && !r->partial_alert_len;
 }
 
 #endif

@@ -11,6 +11,9 @@
 
 #include "netlink.h"
 
+/* An enum member in <linux/tls.h> since 6.19: not testable with #ifdef. */
+#define INFO_TX_MAX_PAYLOAD_LEN 7
+
 
 static uint8_t mode_of(uint16_t conf)
 {
@@ -27,6 +30,7 @@ static int parse_tls(const struct nlattr *nest, struct ktls_socket_info *info)
 		case TLS_INFO_CIPHER:
 		case TLS_INFO_TXCONF:
 		case TLS_INFO_RXCONF:
+		case INFO_TX_MAX_PAYLOAD_LEN:
 			if (mnl_attr_validate(a, MNL_TYPE_U16) < 0)
 				return -EBADMSG;
 			break;
@@ -38,6 +42,7 @@ static int parse_tls(const struct nlattr *nest, struct ktls_socket_info *info)
 		case TLS_INFO_RXCONF: info->rx_mode = mode_of(mnl_attr_get_u16(a)); break;
 		case TLS_INFO_ZC_RO_TX: info->tx_zerocopy = 1; break;
 		case TLS_INFO_RX_NO_PAD: info->rx_no_pad = 1; break;
+		case INFO_TX_MAX_PAYLOAD_LEN: info->tx_max_payload_len = mnl_attr_get_u16(a); break;
 		}
 	}
 	return 0;
@@ -238,6 +243,8 @@ LIBKTLS_API int ktls_socket_info(int fd, struct ktls_socket_info *info)
 		if (diag < 0 || by_opt.tls != 0)
 			out = by_opt;
 	}
+	if (out.tls == 1 && out.tx_max_payload_len == 0)
+		(void)ktls_get_tx_max_payload(fd, &out.tx_max_payload_len); /* 0 stays where unknown */
 	out.sz = info->sz;
 	memcpy(info, &out, sizeof(out));
 	return 0;

@@ -6,6 +6,14 @@
 
 #include "ktls-internal.h"
 
+/* Without a control buffer the kernel answers a control record with EIO and keeps it queued. */
+static ssize_t kernel_recv_data(void *ctx, int fd, void *buf, size_t len, int flags)
+{
+	(void)ctx;
+	ssize_t n = recv(fd, buf, len, flags);
+	return n < 0 ? -errno : n;
+}
+
 static ssize_t kernel_recv(void *ctx, int fd, void *buf, size_t len, uint8_t *type, int flags)
 {
 	(void)ctx;
@@ -45,10 +53,18 @@ static int kernel_replace(void *ctx, int fd, int dir, const void *info, size_t l
 	return setsockopt(fd, SOL_TLS, dir, info, (socklen_t)len) < 0 ? -errno : 0;
 }
 
+static int kernel_no_pad(void *ctx, int fd, int on)
+{
+	(void)ctx;
+	return ktls_set_no_pad(fd, on);
+}
+
 const struct ktls_sys ktls_sys_kernel = {
+	.recv_data = kernel_recv_data,
 	.recv_record = kernel_recv,
 	.send_record = kernel_send,
 	.set_crypto = kernel_set,
 	.get_crypto = kernel_get,
 	.replace_crypto = kernel_replace,
+	.set_rx_no_pad = kernel_no_pad,
 };

@@ -37,6 +37,39 @@ static int parse_line(const char *p, const char *end, struct ktls_stat *out)
 	return 1;
 }
 
+/* The counters of net/tls/tls_proc.c, with the release that added each. */
+static const struct {
+	const char *name, *text;
+} descriptions[] = {
+	{ "TlsCurrTxSw", "TX contexts in software now" },
+	{ "TlsCurrRxSw", "RX contexts in software now" },
+	{ "TlsCurrTxDevice", "TX contexts offloaded to a NIC now" },
+	{ "TlsCurrRxDevice", "RX contexts offloaded to a NIC now" },
+	{ "TlsTxSw", "TX contexts installed in software" },
+	{ "TlsRxSw", "RX contexts installed in software" },
+	{ "TlsTxDevice", "TX contexts offloaded to a NIC" },
+	{ "TlsRxDevice", "RX contexts offloaded to a NIC" },
+	{ "TlsDecryptError", "records that failed authentication" },
+	{ "TlsRxDeviceResync", "NIC RX resynchronisations" },
+	{ "TlsDecryptRetry", "records decrypted twice: padded or control records under TLS_RX_EXPECT_NO_PAD (6.0)" },
+	{ "TlsRxNoPadViolation", "padded records met while TLS_RX_EXPECT_NO_PAD was on (6.0)" },
+	{ "TlsRxRekeyOk", "RX keys replaced after a KeyUpdate (6.14)" },
+	{ "TlsRxRekeyError", "RX key replacements that failed (6.14)" },
+	{ "TlsTxRekeyOk", "TX keys replaced (6.14)" },
+	{ "TlsTxRekeyError", "TX key replacements that failed (6.14)" },
+	{ "TlsRxRekeyReceived", "KeyUpdate messages received (6.14)" },
+};
+
+LIBKTLS_API const char *ktls_stat_description(const char *name)
+{
+	if (!name)
+		return NULL;
+	for (size_t i = 0; i < sizeof(descriptions) / sizeof(descriptions[0]); i++)
+		if (strcmp(descriptions[i].name, name) == 0)
+			return descriptions[i].text;
+	return NULL;
+}
+
 LIBKTLS_API ssize_t ktls_stat_parse(const char *text, size_t len, struct ktls_stat *stats, size_t capacity)
 {
 	size_t count = 0;

@@ -68,16 +68,17 @@ static int cmd_probe(void)
 	}
 	if (json)
 		printf("{\"tls\":%d,\"tls13_tx\":%d,\"tls13_rx\":%d,\"rekey\":%d,\"tx_zerocopy_sendfile\":%d,"
-		       "\"rx_expect_no_pad\":%d,\"tx_max_payload_len\":%d,\"ciphers\":[",
+		       "\"rx_expect_no_pad\":%d,\"tx_max_payload_len\":%d,\"hw_record\":%d,\"ciphers\":[",
 		       caps.tls, caps.tls13_tx, caps.tls13_rx, caps.rekey, caps.tx_zerocopy_sendfile,
-		       caps.rx_expect_no_pad, caps.tx_max_payload_len);
+		       caps.rx_expect_no_pad, caps.tx_max_payload_len, caps.hw_record);
 	else
 		printf("kernel TLS (tls ULP)      %s\nTLS 1.3 TX / RX           %s / %s\nrekey (TLS 1.3 KeyUpdate) %s\n"
-		       "TX zero-copy sendfile     %s\nRX expect no padding      %s\nTX max payload length     %s\n\n"
-		       "%-18s %-8s %-18s %-18s\n",
+		       "TX zero-copy sendfile     %s\nRX expect no padding      %s\nTX max payload length     %s\n"
+		       "NIC record offload (TOE)  %s\n\n%-18s %-8s %-18s %-18s\n",
 		       caps.tls ? "yes" : "no (modprobe tls)", caps.tls13_tx ? "yes" : "no", caps.tls13_rx ? "yes" : "no",
 		       caps.rekey ? "yes" : "no", caps.tx_zerocopy_sendfile ? "yes" : "no",
-		       caps.rx_expect_no_pad ? "yes" : "no", caps.tx_max_payload_len ? "yes" : "no",
+		       caps.rx_expect_no_pad ? "yes" : "no", caps.tx_max_payload_len ? "yes (record_size_limit)" : "no",
+		       !caps.tls ? "no" : caps.hw_record > 0 ? "in this kernel" : caps.hw_record == 0 ? "not in this kernel (removed in 7.2)" : "unknown",
 		       "CIPHER", "TLS", "TX", "RX");
 	int first = 1;
 	for (uint16_t c = TLS_CIPHER_AES_GCM_128; c <= TLS_CIPHER_ARIA_GCM_256; c++)
@@ -116,7 +117,8 @@ static int cmd_stat(void)
 		if (json)
 			printf("%s\"%s\":%llu", i ? "," : "", s[i].name, (unsigned long long)s[i].value);
 		else
-			printf("%-32s %llu\n", s[i].name, (unsigned long long)s[i].value);
+			printf("%-24s %20llu  %s\n", s[i].name, (unsigned long long)s[i].value,
+			       ktls_stat_description(s[i].name) ? ktls_stat_description(s[i].name) : "");
 	}
 	if (json)
 		printf("}\n");
@@ -133,7 +135,7 @@ static void print_features(const char *what, uint8_t f, int last)
 		return;
 	}
 	printf("  %-20s %s%s%s%s\n", what,
-	       !(f & KTLS_FEATURE_KNOWN) ? "unknown to this kernel" :
+	       !(f & KTLS_FEATURE_KNOWN) ? "not in this kernel" :
 	       f & KTLS_FEATURE_ACTIVE ? "active" : f & KTLS_FEATURE_HW ? "available (off)" : "not offered by the device",
 	       f & KTLS_FEATURE_WANTED ? ", requested" : "", f & KTLS_FEATURE_FIXED ? ", fixed" : "", "");
 }
@@ -197,16 +199,20 @@ static int print_socket(const struct ktls_socket_entry *e, void *user)
 
 	format_addr(e, e->local_addr, e->local_port, local, sizeof(local));
 	format_addr(e, e->remote_addr, e->remote_port, remote, sizeof(remote));
+	char max_payload[8] = "-";
+	if (e->info.tx_max_payload_len)
+		snprintf(max_payload, sizeof(max_payload), "%u", e->info.tx_max_payload_len);
 	if (json)
 		printf("%s{\"local\":\"%s\",\"remote\":\"%s\",\"inode\":%llu,\"version\":\"%s\",\"cipher\":\"%s\","
-		       "\"tx\":\"%s\",\"rx\":\"%s\",\"tx_zerocopy\":%s,\"rx_no_pad\":%s}",
+		       "\"tx\":\"%s\",\"rx\":\"%s\",\"tx_zerocopy\":%s,\"rx_no_pad\":%s,\"tx_max_payload_len\":%u}",
 		       *count ? "," : "", local, remote, (unsigned long long)e->inode, version_name(e->info.version),
 		       cipher_name(e->info.cipher_type), mode_name(e->info.tx_mode), mode_name(e->info.rx_mode),
-		       e->info.tx_zerocopy ? "true" : "false", e->info.rx_no_pad ? "true" : "false");
+		       e->info.tx_zerocopy ? "true" : "false", e->info.rx_no_pad ? "true" : "false",
+		       e->info.tx_max_payload_len);
 	else
-		printf("%-28s %-28s %-5s %-18s %-9s %-9s%s%s\n", local, remote, version_name(e->info.version),
+		printf("%-28s %-28s %-5s %-18s %-9s %-9s %-6s%s%s\n", local, remote, version_name(e->info.version),
 		       cipher_name(e->info.cipher_type), mode_name(e->info.tx_mode), mode_name(e->info.rx_mode),
-		       e->info.tx_zerocopy ? " zc" : "", e->info.rx_no_pad ? " no-pad" : "");
+		       max_payload, e->info.tx_zerocopy ? " zc" : "", e->info.rx_no_pad ? " no-pad" : "");
 	(*count)++;
 	return 0;
 }
@@ -218,7 +224,7 @@ static int cmd_sockets(void)
 	if (json)
 		printf("[");
 	else
-		printf("%-28s %-28s %-5s %-18s %-9s %-9s\n", "LOCAL", "REMOTE", "TLS", "CIPHER", "TX", "RX");
+		printf("%-28s %-28s %-5s %-18s %-9s %-9s %-6s\n", "LOCAL", "REMOTE", "TLS", "CIPHER", "TX", "RX", "TXMAX");
 	int r = ktls_socket_foreach(print_socket, &count);
 	if (json)
 		printf("]\n");

@@ -26,7 +26,7 @@ struct record {
 
 struct end {
 	struct key_state tx, rx;
-	int paused, dead;
+	int paused, dead, no_pad;
 	struct record *queue[QUEUE_MAX];
 	size_t head, tail;
 	int fail_next[3];
@@ -156,6 +156,23 @@ static ssize_t dbl_recv(void *ctx, int fd, void *buf, size_t len, uint8_t *type,
 	return got ? (ssize_t)got : -EAGAIN;
 }
 
+/* recv() without a control buffer: a control record next is EIO and stays queued. */
+static ssize_t dbl_recv_data(void *ctx, int fd, void *buf, size_t len, int flags)
+{
+	struct kernel_double *d = ctx;
+	struct end *me = &d->end[fd];
+	uint8_t type = KTLS_RECORD_APPLICATION_DATA;
+
+	if (len == 0)
+		return 0;
+	if (!me->dead && !me->paused && me->head < me->tail) {
+		const struct record *r = me->queue[me->head % QUEUE_MAX];
+		if (r->type != KTLS_RECORD_APPLICATION_DATA && (r->off || same_key(&r->sent_under, &me->rx)))
+			return -EIO;
+	}
+	return dbl_recv(ctx, fd, buf, len, &type, flags);
+}
+
 static int parse_info(const uint8_t *info, size_t len, struct key_state *k)
 {
 	uint16_t version, cipher;
@@ -240,15 +257,33 @@ static int dbl_get(void *ctx, int fd, int dir, void *info, size_t len)
 	return 0;
 }
 
+/* TLS_RX_EXPECT_NO_PAD: TLS 1.3 RX keys only, as the kernel's do_tls_setsockopt_no_pad(). */
+static int dbl_no_pad(void *ctx, int fd, int on)
+{
+	struct kernel_double *d = ctx;
+	struct end *me = &d->end[fd];
+
+	if (!me->rx.set || me->rx.version != KTLS_TLS_1_3)
+		return -EINVAL;
+	me->no_pad = on != 0;
+	return 0;
+}
+
+int kernel_double_rx_no_pad(struct kernel_double *d, int fd)
+{
+	return d->end[fd].no_pad;
+}
 
 struct ktls_sys kernel_double_sys(struct kernel_double *d)
 {
 	return (struct ktls_sys){
+		.recv_data = dbl_recv_data,
 		.recv_record = dbl_recv,
 		.send_record = dbl_send,
 		.set_crypto = dbl_set,
 		.get_crypto = dbl_get,
 		.replace_crypto = dbl_set,
+		.set_rx_no_pad = dbl_no_pad,
 		.ctx = d,
 	};
 }

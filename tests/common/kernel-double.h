@@ -31,5 +31,7 @@ void kernel_double_fail_next_set(struct kernel_double *d, int fd, int dir, int e
 size_t kernel_double_queued(struct kernel_double *d, int fd);
 /* Number of successful TLS_TX/TLS_RX setsockopts on end fd. */
 unsigned kernel_double_sets(struct kernel_double *d, int fd, int dir);
+/* 1 when TLS_RX_EXPECT_NO_PAD is on for end fd. */
+int kernel_double_rx_no_pad(struct kernel_double *d, int fd);
 
 #endif

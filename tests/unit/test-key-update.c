@@ -627,6 +627,46 @@ static void test_tickets_around_key_updates(void **state)
 	pair_close(&p);
 }
 
+/* Zero-copy receive is on for TLS 1.3 unless the options say the peer pads; options of 1.0's
+ * size (without flags) take the default; unknown flags are refused. */
+static void test_zero_copy_receive_by_default(void **state)
+{
+	struct pair p;
+	const struct ktls_conn_opts padded = { .sz = sizeof(padded), .flags = KTLS_CONN_PEER_PADS };
+	const struct ktls_conn_opts v10 = { .sz = offsetof(struct ktls_conn_opts, flags) };
+	struct ktls_conn_opts unknown = { .sz = sizeof(unknown), .flags = 2 };
+
+	(void)state;
+	pair_open(&p, 0x1301, 1, NULL);
+	assert_int_equal(kernel_double_rx_no_pad(p.d, 0), 1);
+	assert_int_equal(kernel_double_rx_no_pad(p.d, 1), 1);
+	pair_close(&p);
+	pair_open(&p, 0x1301, 1, &padded);
+	assert_int_equal(kernel_double_rx_no_pad(p.d, 1), 0);
+	pair_close(&p);
+	pair_open(&p, 0x1303, 0, &v10);
+	assert_int_equal(kernel_double_rx_no_pad(p.d, 1), 1);
+	send_data(&p, 0, 1000);
+	receive_all(&p, 1, 4096);
+	pair_close(&p);
+	pair_open(&p, 0xC02F, 0, NULL); /* TLS 1.2 has no such option */
+	assert_int_equal(kernel_double_rx_no_pad(p.d, 1), 0);
+	pair_close(&p);
+
+	static const uint8_t secret[32];
+	const struct ktls_secrets s = { .secret = secret, .secret_len = 32 };
+	struct kernel_double *d = kernel_double_new(1);
+	struct ktls_sys sys = kernel_double_sys(d);
+	struct ktls_conn *c = NULL;
+	assert_int_equal(ktls_conn_open_sys(&sys, 0, 0x1301, &s, 0, &s, 0, &unknown, &c), -EINVAL);
+	assert_null(c);
+	assert_int_equal(kernel_double_sets(d, 0, 1), 0);
+	unknown.flags = 0;
+	unknown.sz = offsetof(struct ktls_conn_opts, flags) - 1; /* shorter than 1.0's */
+	assert_int_equal(ktls_conn_open_sys(&sys, 0, 0x1301, &s, 0, &s, 0, &unknown, &c), -EINVAL);
+	kernel_double_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -645,6 +685,7 @@ int main(void)
 		cmocka_unit_test(test_failed_installs_are_retried),
 		cmocka_unit_test(test_malformed_or_misplaced_key_update),
 		cmocka_unit_test(test_tickets_around_key_updates),
+		cmocka_unit_test(test_zero_copy_receive_by_default),
 	};
 	return cmocka_run_group_tests(tests, fd_leak_setup, fd_leak_teardown);
 }

@@ -258,6 +258,24 @@ static void test_tls_stat_parser(void **state)
 	assert_int_equal(ktls_stat_parse(NULL, 5, NULL, 0), -EFAULT);
 }
 
+static void test_tls_stat_descriptions(void **state)
+{
+	static const char *const rekey[] = { "TlsRxRekeyOk", "TlsRxRekeyError", "TlsTxRekeyOk", "TlsTxRekeyError",
+					     "TlsRxRekeyReceived" };
+
+	(void)state;
+	for (size_t i = 0; i < 5; i++) {
+		const char *d = ktls_stat_description(rekey[i]);
+		assert_non_null(d);
+		assert_non_null(strstr(d, "6.14"));
+	}
+	assert_non_null(strstr(ktls_stat_description("TlsDecryptRetry"), "TLS_RX_EXPECT_NO_PAD"));
+	assert_non_null(ktls_stat_description("TlsCurrTxSw"));
+	assert_null(ktls_stat_description("TlsSomethingNew"));
+	assert_null(ktls_stat_description("tlstxsw")); /* names are exact */
+	assert_null(ktls_stat_description(NULL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -267,6 +285,7 @@ int main(void)
 		cmocka_unit_test(test_hand_made_offload_active),
 		cmocka_unit_test(test_truncated_replies),
 		cmocka_unit_test(test_tls_stat_parser),
+		cmocka_unit_test(test_tls_stat_descriptions),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -308,6 +309,88 @@ static void test_allocation_failures(void **state)
 	OPENSSL_cleanse(out, sizeof(out));
 }
 
+/* A NewSessionTicket over two records, then data, from end 0 to end 1. */
+static const uint8_t nst[] = { KTLS_HANDSHAKE_NEW_SESSION_TICKET, 0, 0, 12, 0, 0, 0, 60, 1, 2, 3, 4, 5, 6, 7, 8 };
+
+static void send_ticket_then_data(const struct ktls_sys *sys)
+{
+	assert_int_equal(sys->send_record(sys->ctx, 0, KTLS_RECORD_HANDSHAKE, nst, 6, 0), 6);
+	assert_int_equal(sys->send_record(sys->ctx, 0, KTLS_RECORD_HANDSHAKE, nst + 6, sizeof(nst) - 6, 0),
+			 (ssize_t)(sizeof(nst) - 6));
+	assert_int_equal(sys->send_record(sys->ctx, 0, KTLS_RECORD_APPLICATION_DATA, "after", 5, 0), 5);
+}
+
+static void expect_ticket_then_data(struct ktls_conn *c)
+{
+	uint8_t buf[64], type;
+	const uint8_t *body;
+	size_t len;
+
+	assert_int_equal(ktls_conn_next_message(c, &type, &body, &len), 1);
+	assert_int_equal(type, KTLS_HANDSHAKE_NEW_SESSION_TICKET);
+	assert_int_equal(len, sizeof(nst) - 4);
+	assert_memory_equal(body, nst + 4, len);
+	assert_int_equal(ktls_conn_read(c, buf, sizeof(buf), 0), 5);
+	assert_memory_equal(buf, "after", 5);
+}
+
+/* An idle connection holds no reassembly buffer: one is allocated for a handshake message that
+ * arrives and freed once it was taken. Its allocation failing loses nothing: the record stays
+ * with the kernel and the next read gets it. */
+static void test_reassembly_buffer_lives_with_its_message(void **state)
+{
+	const struct ktls_secrets s = { .secret = secret, .secret_len = 48 };
+	uint8_t buf[64];
+
+	(void)state;
+	struct kernel_double *d = kernel_double_new(1);
+	struct ktls_sys sys = kernel_double_sys(d);
+	struct ktls_conn *a, *b;
+	assert_int_equal(ktls_conn_open_sys(&sys, 0, 0x1302, &s, 0, &s, 0, NULL, &a), 0);
+	long idle = live;
+	assert_int_equal(ktls_conn_open_sys(&sys, 1, 0x1302, &s, 0, &s, 0, NULL, &b), 0);
+	const long per_conn = live - idle;
+	assert_true(per_conn > 0 && per_conn <= 2); /* the connection and its reader, nothing else */
+	idle = live;
+	assert_int_equal(sys.send_record(d, 0, KTLS_RECORD_HANDSHAKE, nst, 6, 0), 6);
+	assert_int_equal(ktls_conn_read(b, buf, sizeof(buf), MSG_DONTWAIT), -EAGAIN);
+	assert_int_equal(live, idle + 1); /* the partial message */
+	assert_int_equal(sys.send_record(d, 0, KTLS_RECORD_HANDSHAKE, nst + 6, sizeof(nst) - 6, 0),
+			 (ssize_t)(sizeof(nst) - 6));
+	assert_int_equal(sys.send_record(d, 0, KTLS_RECORD_APPLICATION_DATA, "after", 5, 0), 5);
+	assert_int_equal(ktls_conn_read(b, buf, sizeof(buf), 0), -ENOMSG);
+	expect_ticket_then_data(b);
+	assert_int_equal(live, idle);
+	ktls_conn_free(a);
+	ktls_conn_free(b);
+	kernel_double_free(d);
+
+	/* every allocation of the receiving path failing in turn */
+	for (long n = 0; n < 50; n++) {
+		d = kernel_double_new(1);
+		sys = kernel_double_sys(d);
+		assert_int_equal(ktls_conn_open_sys(&sys, 0, 0x1302, &s, 0, &s, 0, NULL, &a), 0);
+		assert_int_equal(ktls_conn_open_sys(&sys, 1, 0x1302, &s, 0, &s, 0, NULL, &b), 0);
+		send_ticket_then_data(&sys);
+		const size_t queued = kernel_double_queued(d, 1);
+		fail_after = n;
+		ssize_t r = ktls_conn_read(b, buf, sizeof(buf), 0);
+		const int failed = fail_after < 0; /* the allocation was reached */
+		fail_after = -1;
+		if (r == -ENOMEM) {
+			assert_true(kernel_double_queued(d, 1) >= queued - 1); /* at most the first record taken */
+			r = ktls_conn_read(b, buf, sizeof(buf), 0);
+		}
+		assert_int_equal(r, -ENOMSG);
+		expect_ticket_then_data(b);
+		ktls_conn_free(a);
+		ktls_conn_free(b);
+		kernel_double_free(d);
+		if (!failed)
+			break;
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -315,6 +398,7 @@ int main(void)
 		cmocka_unit_test(test_crypto_info_and_install_leave_nothing),
 		cmocka_unit_test(test_connection_leaves_nothing),
 		cmocka_unit_test(test_allocation_failures),
+		cmocka_unit_test(test_reassembly_buffer_lives_with_its_message),
 	};
 	return cmocka_run_group_tests(tests, setup, fd_leak_teardown);
 }
