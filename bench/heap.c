@@ -5,9 +5,13 @@
  * object kept for the data path), with and without SSL_MODE_RELEASE_BUFFERS. Each mode runs in
  * its own process against a server process; glibc's mallinfo2() counts the client's heap after
  * a warm-up connection. Kernel memory (socket buffers, the kernel's TLS context) is not counted.
+ * Measured twice: idle after the handshake, and after each connection has received and processed
+ * one NewSessionTicket (for libktls: read, taken, and the next read found nothing).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +44,9 @@ static void serve(int lfd, size_t conns)
 		SSL_set_fd(ssl, fd);
 		if (SSL_accept(ssl) != 1)
 			die("server handshake");
+		/* one ticket, after the client's Finished: it arrives after the hand-off */
+		if (SSL_new_session_ticket(ssl) != 1 || SSL_do_handshake(ssl) != 1)
+			die("server ticket");
 		SSL_free(ssl); /* the connection stays open: the descriptor is kept */
 	}
 	pause();
@@ -60,16 +67,49 @@ static SSL *connect_tls(SSL_CTX *ctx, unsigned short port)
 	return ssl;
 }
 
-/* In a child: open N connections in one mode and report heap bytes per connection. */
-static double measure(enum mode mode, size_t conns)
+/* Wait for the ticket and process it: nothing else arrives. */
+static void take_ticket(enum mode mode, void *kept, int fd)
+{
+	char buf[256];
+
+	if (mode == LIBKTLS) {
+		struct ktls_conn *conn = kept;
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t r;
+		uint8_t type;
+		const uint8_t *body;
+		size_t len;
+
+		while ((r = ktls_conn_read(conn, buf, sizeof(buf), MSG_DONTWAIT)) != -ENOMSG) {
+			if (r != -EAGAIN)
+				die("libktls: reading the ticket: %s", ktls_strerror((int)r));
+			poll(&p, 1, -1);
+		}
+		while (ktls_conn_next_message(conn, &type, &body, &len) == 1)
+			;
+		if ((r = ktls_conn_read(conn, buf, sizeof(buf), MSG_DONTWAIT)) != -EAGAIN)
+			die("libktls: after the ticket: %s", ktls_strerror((int)r));
+		return;
+	}
+	SSL *ssl = kept;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	poll(&p, 1, -1);
+	if (SSL_read(ssl, buf, sizeof(buf)) > 0 || SSL_get_error(ssl, -1) != SSL_ERROR_WANT_READ)
+		die("OpenSSL: reading the ticket");
+}
+
+/* In a child: open N connections in one mode; heap bytes per connection idle, and after a ticket. */
+static void measure(enum mode mode, size_t conns, double bytes[2])
 {
 	unsigned short port;
 	int lfd = tcp_listen("127.0.0.1", "0", &port);
 	pid_t server;
 	SSL_CTX *ctx;
 	void **kept = calloc(conns, sizeof(void *));
+	int *fds = calloc(conns, sizeof(int));
 
-	if (lfd < 0 || !kept)
+	if (lfd < 0 || !kept || !fds)
 		die("listen");
 	server = fork();
 	if (server == 0)
@@ -83,6 +123,7 @@ static double measure(enum mode mode, size_t conns)
 	for (size_t i = 0; i < conns; i++) {
 		SSL *ssl = connect_tls(ctx, port);
 
+		fds[i] = SSL_get_fd(ssl);
 		if (mode == LIBKTLS) {
 			struct ktls_conn *conn;
 			int ret = handoff_to_kernel(ssl, &conn);
@@ -95,17 +136,21 @@ static double measure(enum mode mode, size_t conns)
 			kept[i] = ssl;
 		}
 	}
-	size_t after = mallinfo2().uordblks;
+	size_t idle = mallinfo2().uordblks;
+	for (size_t i = 0; i < conns; i++)
+		take_ticket(mode, kept[i], fds[i]);
+	size_t ticketed = mallinfo2().uordblks;
 	kill(server, SIGTERM);
 	waitpid(server, NULL, 0);
-	return ((double)after - (double)before) / (double)conns;
+	bytes[0] = ((double)idle - (double)before) / (double)conns;
+	bytes[1] = ((double)ticketed - (double)before) / (double)conns;
 }
 
 int bench_heap(int argc, char **argv)
 {
 	size_t conns = 1000;
 	struct rlimit rl;
-	double result[MODES];
+	double result[MODES][2];
 
 	if (argc >= 3 && strcmp(argv[1], "--conns") == 0)
 		conns = strtoul(argv[2], NULL, 10);
@@ -124,20 +169,23 @@ int bench_heap(int argc, char **argv)
 			die("pipe");
 		child = fork();
 		if (child == 0) {
-			double bytes = measure(m, conns);
+			double bytes[2];
 
-			if (write(pipefd[1], &bytes, sizeof(bytes)) != sizeof(bytes))
+			measure(m, conns, bytes);
+			if (write(pipefd[1], bytes, sizeof(bytes)) != sizeof(bytes))
 				_exit(1);
 			_exit(0);
 		}
 		close(pipefd[1]);
-		if (read(pipefd[0], &result[m], sizeof(double)) != sizeof(double))
+		if (read(pipefd[0], result[m], sizeof(result[m])) != sizeof(result[m]))
 			die("%s: the measuring process failed", mode_names[m]);
 		close(pipefd[0]);
 		waitpid(child, NULL, 0);
 	}
 	printf("heap per established client connection, %zu connections held (glibc mallinfo2)\n", conns);
+	printf("  %-46s %15s %8s %22s %8s\n", "", "idle", "", "after one ticket", "");
 	for (int m = 0; m < MODES; m++)
-		printf("  %-46s %9.0f bytes %8.2fx\n", mode_names[m], result[m], result[m] / result[OPENSSL]);
+		printf("  %-46s %9.0f bytes %7.3fx %15.0f bytes %7.3fx\n", mode_names[m], result[m][0],
+		       result[m][0] / result[OPENSSL][0], result[m][1], result[m][1] / result[OPENSSL][1]);
 	return 0;
 }

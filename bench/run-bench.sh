@@ -8,7 +8,7 @@
 #
 # usage: bench/run-bench.sh [BUILDDIR]
 # environment: KTLS_BENCH_MIB (64), KTLS_BENCH_RUNS (5), KTLS_BENCH_CONNS (1000),
-#              KTLS_BENCH_KERNEL (6.12: the VM's kernel series),
+#              KTLS_BENCH_KERNEL (6.12: the VM's kernel series), KTLS_BENCH_METHODS ("writes sendfile"),
 #              KTLS_BENCH_ONLY=callgrind (only the userspace instruction counts, a few minutes)
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -91,13 +91,17 @@ count() {
 echo
 echo "whole-VM instructions per $mib MiB, kernel included (qemu TCG plugin, 1 vCPU): the run with"
 echo "$mib MiB minus the same run with 0 MiB (boot, handshake and set-up cancel out)"
-for method in writes sendfile; do
+echo "(libktls: ktls_conn_open + ktls_conn_read, defaults; libktls-padded: zero-copy receive off;"
+echo " raw-nopad: read() + setsockopt(TLS_RX_EXPECT_NO_PAD), the hand-written data path)"
+for method in ${KTLS_BENCH_METHODS:-writes sendfile}; do
 	echo "  $method:"
-	base=
-	for variant in openssl libktls libktls-nopad openssl-ktls; do
+	base= raw=
+	for variant in openssl raw-nopad libktls libktls-padded openssl-ktls; do
 		delta=$(( $(count "$variant" "$method" "$mib") - $(count "$variant" "$method" 0) ))
 		[ -n "$base" ] || base=$delta
-		awk -v v="$variant" -v d="$delta" -v b="$base" \
-			'BEGIN { printf "    %-16s %7.3f G instructions %7.2fx\n", v, d / 1e9, d / b }'
+		[ "$variant" = raw-nopad ] && raw=$delta
+		awk -v v="$variant" -v d="$delta" -v b="$base" -v r="${raw:-0}" \
+			'BEGIN { printf "    %-16s %7.3f G instructions %7.3fx OpenSSL", v, d / 1e9, d / b;
+			         if (r > 0) printf " %7.3fx raw-nopad", d / r; print "" }'
 	done
 done

@@ -3,6 +3,10 @@
  * Bulk transfer server -> client over loopback, TLS 1.3 AES-128-GCM, for each way of doing the
  * record layer, by 16 KiB writes and by sendfile. Wall time and CPU time of both ends (one
  * process, two threads) per run; runs of all variants interleaved; medians reported.
+ * The kTLS variants: libktls as a user gets it (ktls_conn_open() and ktls_conn_read() with their
+ * defaults, zero-copy receive included); the same with zero-copy receive turned off (what the
+ * defaults were before); and the hand-written data path libktls is measured against: plain
+ * read() with TLS_RX_EXPECT_NO_PAD set by setsockopt().
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,12 +23,12 @@
 #include "bench.h"
 
 
-enum variant { LIBKTLS, LIBKTLS_NOPAD, OPENSSL, OPENSSL_KTLS, VARIANTS };
+enum variant { LIBKTLS, LIBKTLS_PADDED, RAW_NOPAD, OPENSSL, OPENSSL_KTLS, VARIANTS };
 enum method { WRITES, SENDFILE, METHODS };
 
 static const char *const variant_names[VARIANTS] = {
-	"libktls (kTLS both ways)", "libktls + TLS_RX_EXPECT_NO_PAD", "OpenSSL userspace",
-	"OpenSSL built-in kTLS",
+	"libktls, defaults (kTLS both ways)", "libktls, zero-copy receive off", "read() + setsockopt(NO_PAD)",
+	"OpenSSL userspace", "OpenSSL built-in kTLS",
 };
 static const char *const method_names[METHODS] = { "16 KiB writes", "sendfile" };
 
@@ -71,14 +75,30 @@ static void *send_all(void *arg)
 	return NULL;
 }
 
+/* The hand-written kTLS receive: read(), and a recvmsg() with a control buffer for the records
+ * read() refuses with EIO (the server's NewSessionTickets), which are dropped. */
+static ssize_t raw_read(int fd, char *buf, size_t len)
+{
+	for (;;) {
+		ssize_t r = read(fd, buf, len);
+		if (r >= 0 || errno != EIO)
+			return r;
+		uint8_t type;
+		r = ktls_recv_record(fd, buf, len, &type, 0);
+		if (r <= 0 || type == KTLS_RECORD_APPLICATION_DATA)
+			return r;
+	}
+}
+
 static void receive_all(struct transfer *t)
 {
 	static char buf[4 * CHUNK];
 	size_t got = 0;
 
 	while (got < t->bytes) {
-		ssize_t r = t->client_conn ? ktls_conn_read(t->client_conn, buf, sizeof(buf), 0)
-					   : SSL_read(t->pair.client, buf, sizeof(buf));
+		ssize_t r = t->variant == RAW_NOPAD ? raw_read(t->pair.client_fd, buf, sizeof(buf))
+			    : t->client_conn	    ? ktls_conn_read(t->client_conn, buf, sizeof(buf), 0)
+						    : SSL_read(t->pair.client, buf, sizeof(buf));
 
 		if (r == -ENOMSG) { /* the server's NewSessionTickets */
 			const uint8_t *body;
@@ -115,20 +135,25 @@ static int source_file(size_t mib)
 
 static void setup(struct transfer *t, SSL_CTX *const ctx[2])
 {
-	int one = 1;
+	int on = 1, off = 0;
 
 	if (tls_pair_open(&t->pair, ctx[0], ctx[1]) < 0)
 		die("handshake failed");
-	if (t->variant == LIBKTLS || t->variant == LIBKTLS_NOPAD) {
+	if (t->variant == LIBKTLS || t->variant == LIBKTLS_PADDED || t->variant == RAW_NOPAD) {
 		if (handoff_to_kernel(t->pair.server, &t->server_conn) < 0 ||
 		    handoff_to_kernel(t->pair.client, &t->client_conn) < 0)
 			die("libktls hand-off failed (does this kernel have kTLS?)");
 		SSL_free(t->pair.server);
 		SSL_free(t->pair.client);
 		t->pair.server = t->pair.client = NULL;
-		if (t->variant == LIBKTLS_NOPAD &&
-		    setsockopt(t->pair.client_fd, SOL_TLS, TLS_RX_EXPECT_NO_PAD, &one, sizeof(one)) < 0)
+		if (t->variant != LIBKTLS &&
+		    setsockopt(t->pair.client_fd, SOL_TLS, TLS_RX_EXPECT_NO_PAD, t->variant == RAW_NOPAD ? &on : &off,
+			       sizeof(on)) < 0)
 			die("TLS_RX_EXPECT_NO_PAD: %s (Linux 6.0+)", strerror(errno));
+		if (t->variant == RAW_NOPAD) { /* the keys stay; the data path is read() */
+			ktls_conn_free(t->client_conn);
+			t->client_conn = NULL;
+		}
 	} else if (t->variant == OPENSSL_KTLS && !BIO_get_ktls_send(SSL_get_wbio(t->pair.server))) {
 		die("OpenSSL did not enable its kTLS TX");
 	}
@@ -156,7 +181,8 @@ static SSL_CTX *context(int server, int openssl_ktls)
 /* One transfer, untimed, for a whole-VM instruction count: VARIANT METHOD MIB. */
 int bench_transfer(int argc, char **argv)
 {
-	static const char *const names[VARIANTS] = { "libktls", "libktls-nopad", "openssl", "openssl-ktls" };
+	static const char *const names[VARIANTS] = { "libktls", "libktls-padded", "raw-nopad", "openssl",
+						     "openssl-ktls" };
 	SSL_CTX *ctx[2];
 	struct transfer t = { .variant = VARIANTS };
 	pthread_t sender;
@@ -165,7 +191,7 @@ int bench_transfer(int argc, char **argv)
 		if (strcmp(argv[1], names[v]) == 0)
 			t.variant = v;
 	if (t.variant == VARIANTS || (strcmp(argv[2], "writes") != 0 && strcmp(argv[2], "sendfile") != 0))
-		die("usage: transfer libktls|libktls-nopad|openssl|openssl-ktls writes|sendfile MIB");
+		die("usage: transfer libktls|libktls-padded|raw-nopad|openssl|openssl-ktls writes|sendfile MIB");
 	t.method = strcmp(argv[2], "writes") == 0 ? WRITES : SENDFILE;
 	t.bytes = strtoul(argv[3], NULL, 10) << 20;
 	t.file = source_file(t.bytes >> 20);

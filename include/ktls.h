@@ -12,15 +12,18 @@
  * - Out-parameters are left untouched when a function fails.
  * - No function keeps a pointer it was given (but for the objects it returns), prints, or uses
  *   global mutable state.
- * - Memory: ktls_reader_new() and ktls_conn_open() allocate their object once (its handshake
- *   reassembly buffer included), freed by ktls_reader_free() and ktls_conn_free(). The netlink
+ * - Memory: ktls_reader_new() and ktls_conn_open() allocate their object (a few hundred bytes,
+ *   freed by ktls_reader_free() and ktls_conn_free()). A reader allocates a reassembly buffer
+ *   only while it holds handshake bytes — when a handshake message arrives, bounded by its
+ *   maximum message length — and frees it once the message was taken; if that allocation fails,
+ *   the call returns -ENOMEM and nothing is lost. The netlink
  *   queries (ktls_socket_info(), ktls_socket_foreach(), ktls_netdev_info(),
- *   ktls_netdev_info_ioctl()) allocate a reply buffer or string tables and free them before they
- *   return. Every function that derives keys (the key schedule, ktls_crypto_info(),
- *   ktls_install() and ktls_conn_open() from TLS 1.3 secrets, a KeyUpdate in a connection) goes
- *   through libcrypto's KDFs, which allocate and free a context inside the call. Nothing else
- *   allocates: reading, writing, sending and receiving records on an established reader or
- *   connection do not.
+ *   ktls_netdev_info_ioctl(), ktls_probe_kernel()) allocate a reply buffer or string tables and
+ *   free them before they return. Every function that derives keys (the key schedule,
+ *   ktls_crypto_info(), ktls_install() and ktls_conn_open() from TLS 1.3 secrets, a KeyUpdate in
+ *   a connection) goes through libcrypto's KDFs, which allocate and free a context inside the
+ *   call. Nothing else allocates: reading and writing application data, and sending records, do
+ *   not.
  * - Threads: with no global state, calls on different objects and descriptors may run at the same
  *   time in any threads. A struct ktls_reader or struct ktls_conn has no lock: use each from one
  *   thread at a time (or serialise the calls on it yourself).
@@ -450,8 +453,8 @@ LIBKTLS_API LIBKTLS_WUR int ktls_set_record_size_limit(int fd, uint16_t tls_vers
  * A struct ktls_reader turns the plaintext of received records into events: application data,
  * complete handshake messages (reassembled across records, split when several share one),
  * alerts, an orderly end. ktls_reader_feed() is pure (for runtimes that receive records
- * themselves); ktls_read() wraps recvmsg() around it. All memory is allocated by
- * ktls_reader_new(); nothing is allocated afterwards.
+ * themselves); ktls_read() wraps recv() and recvmsg() around it. Application data never
+ * allocates; a handshake message is reassembled in a buffer that exists only until it is taken.
  * ------------------------------------------------------------------------------------------- */
 
 /** Opaque reader state. @since 1.0 */
@@ -489,6 +492,7 @@ LIBKTLS_API void ktls_reader_free(struct ktls_reader *reader);
  * - -EMSGSIZE: a handshake message longer than the reader's limit (alert to send: decode_error)
  * - -ENOBUFS: messages announced by -ENOMSG were not taken, or a control record over
  *   KTLS_RECORD_MAX bytes
+ * - -ENOMEM: no memory for the reassembly buffer: nothing was taken, feed the record again
  * - -EFAULT
  * Once it has returned 1 or an error, the reader returns the same for every later call.
  * Warning alerts that do not end the connection (TLS 1.2 warnings, user_canceled) are recorded
@@ -518,8 +522,9 @@ LIBKTLS_API LIBKTLS_WUR int ktls_reader_alert_to_send(const struct ktls_reader *
 
 /**
  * Read application data from a kTLS socket, in place of read(): control records are processed by
- * @p reader instead of failing with EIO. Bytes of a control record may be written to @p buf before
- * they are handed to the reader.
+ * @p reader instead of failing with EIO. Each receive goes into @p buf alone (one buffer, as
+ * TLS_RX_EXPECT_NO_PAD needs). Bytes of a control record may be written to @p buf before they are
+ * handed to the reader.
  *
  * @return
  * - > 0: application data bytes in @p buf
@@ -528,7 +533,8 @@ LIBKTLS_API LIBKTLS_WUR int ktls_reader_alert_to_send(const struct ktls_reader *
  *   ktls_reader_next_message(), then call again
  * - -EPIPE: the peer closed TCP without close_notify (the stream may be truncated)
  * - -ECONNABORTED, -EPROTO, -EMSGSIZE: as ktls_reader_feed()
- * - -EAGAIN, -EINTR: nothing lost; call again
+ * - -EAGAIN, -EINTR, -ENOMEM (no memory to reassemble a handshake message: the record stays
+ *   queued in the kernel): nothing lost; call again
  * - -EBADMSG, -EKEYEXPIRED, -ECONNRESET, ...: as ktls_recv_record()
  * - -EFAULT, -EINVAL (@p len is 0)
  * With MSG_PEEK, application data is peeked; a control record met on the way is consumed and

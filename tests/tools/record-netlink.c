@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Records the raw netlink replies libktls parses, from the running kernel, as test data: sock_diag
- * for a kTLS socket (TX and RX software) and for a plain one, ethtool STRSET and FEATURES for an
+ * for a kTLS socket (TX and RX software, zero-copy receive on, on 6.19+ a record size limit of 1000
+ * bytes) and for a plain one, ethtool STRSET and FEATURES for an
  * interface, each asked with the library's own request. usage: record-netlink OUTDIR IFNAME */
 #include <stdio.h>
 #include <string.h>
@@ -50,6 +51,9 @@ int main(int argc, char **argv)
 		return 2;
 	if (record(argv[1], "diag-plain", NETLINK_SOCK_DIAG, ktls_diag_lookup_request(buf, c)) < 0 ||
 	    ktls_install(c, KTLS_DIR_TX, 0x1301, &s, 0) < 0 || ktls_install(c, KTLS_DIR_RX, 0x1301, &s, 0) < 0 ||
+	    ktls_set_rx_expect_no_pad(c, 1) < 0 ||
+	    /* TLS_TX_MAX_PAYLOAD_LEN 1000 where the kernel has it (6.19) */
+	    (ktls_set_record_size_limit(c, KTLS_TLS_1_3, 1001) < 0 && kernel_version() >= 6019) ||
 	    record(argv[1], "diag-tls13-aes128gcm-sw-sw", NETLINK_SOCK_DIAG, ktls_diag_lookup_request(buf, c)) < 0 ||
 	    ktls_ethtool_family(&family) < 0 ||
 	    record(argv[1], "ethtool-strset-features", NETLINK_GENERIC,
