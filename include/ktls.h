@@ -6,9 +6,14 @@
  * A program finishes the TLS handshake by any means, then calls ktls_install() once per direction;
  * from then on the kernel encrypts and decrypts that socket's records.
  *
+ * Sections: 1. the hand-off; 2. the key schedule and the suites; 3. records on a kTLS socket;
+ * 4. socket options after the hand-off; 5. the reader (sans-I/O); 6. connections (KeyUpdate);
+ * 7. what the kernel, a socket and a NIC can do; 8. errors and versions.
+ *
  * Conventions for every function below:
- * - Failures are returned as a negative errno value; ktls_strerror() turns any of them into text.
- *   Each function documents the values it can return and what they mean.
+ * - Failures are returned as a negative errno value, each with one meaning across the library
+ *   (the table below); ktls_strerror() turns any of them into text. Each function documents the
+ *   values it can return. 0 and positive returns are the function's own (a length, 1 for "yes").
  * - Out-parameters are left untouched when a function fails.
  * - No function keeps a pointer it was given (but for the objects it returns), prints, or uses
  *   global mutable state.
@@ -28,6 +33,53 @@
  *   time in any threads. A struct ktls_reader or struct ktls_conn has no lock: use each from one
  *   thread at a time (or serialise the calls on it yourself).
  * - Every copy of secret material the library makes is wiped before the function returns.
+ * - Structs that carry a @c sz first grow at their end: set @c sz to sizeof the struct your
+ *   header declares (KTLS_OPTS() does). The library reads and writes only what @c sz covers and
+ *   accepts any @c sz down to the struct's 1.0 size: a program built against 1.0 keeps working
+ *   with every 1.x library, and one built against a later header gets zeros for fields an older
+ *   library does not know. Options with non-zero bytes the library does not know are refused
+ *   (-EINVAL). struct ktls_secrets, struct ktls_alert and struct ktls_stat have no @c sz: they are
+ *   frozen as they are (a new kind of secret or counter gets a new struct).
+ *
+ * Names:
+ * - Everything is ktls_ / KTLS_. An object is struct ktls_X: ktls_X_new() creates one that does
+ *   no I/O (the reader), ktls_X_open() creates one and sets up a socket (the connection), and
+ *   ktls_X_free() frees either. Functions on an object are ktls_X_verb(object, ...).
+ * - read/write move application data, as read(2) and write(2) do; recv/send move one record
+ *   with its content type; feed hands received plaintext to the reader.
+ * - Enum values are the enum's name in capitals (less a trailing _type, _flag or _description)
+ *   followed by the value: enum ktls_socket_source → KTLS_SOCKET_SOURCE_SOCK_DIAG.
+ * - TLS 1.3 is the default: names of what exists for TLS 1.2 only carry tls12.
+ * - Fields: tls_version and cipher_type wherever a TLS version or TLS_CIPHER_* is meant;
+ *   booleans are 0 or 1, and a field with more states says so.
+ *
+ * Errors (negative errno values), one meaning each:
+ * | -EFAULT          | a required pointer argument is NULL |
+ * | -EINVAL          | an argument is invalid (a direction, length, limit, flag or sz out of range) |
+ * | -EPROTONOSUPPORT | a cipher suite libktls does not know, or that the kernel cannot carry |
+ * | -ENOSPC          | an output buffer is too small |
+ * | -EBADF, -ENOTSOCK, -ESOCKTNOSUPPORT, -ENOTCONN | not a descriptor; not a socket; not TCP over IPv4 or IPv6; not connected |
+ * | -ENOENT          | no kernel TLS: the tls module is not loaded or not built |
+ * | -EEXIST          | another upper-layer protocol is attached to the socket |
+ * | -EOPNOTSUPP      | the running kernel or this TLS version does not have it |
+ * | -ENOPKG          | the kernel knows the cipher but lacks its crypto |
+ * | -EPROTOTYPE      | the socket's keys use another TLS version or cipher (both directions must match; a rekey cannot change it) |
+ * | -EBUSY           | the socket's state refuses the change now: keys already in place that this kernel cannot replace, or a record still open |
+ * | -ENOKEY          | the socket has no kernel TLS (no tls ULP, or no keys in the direction used) |
+ * | -ENOTRECOVERABLE | TX keys are in the kernel, the RX keys were refused |
+ * | -EKEYEXPIRED     | the peer updated its keys and this kernel cannot install the new ones |
+ * | -EXFULL          | the peer sent more KeyUpdates than allowed in the time window |
+ * | -ENOMSG          | a handshake message is waiting to be taken |
+ * | -ENOBUFS         | messages announced earlier were not taken, or a control record is too long |
+ * | -EMSGSIZE        | the peer's handshake message is longer than the limit |
+ * | -ECONNABORTED    | the peer sent a fatal alert |
+ * | -EPROTO          | the peer broke the TLS protocol (an alert to send is named) |
+ * | -EPIPE           | the peer closed TCP without close_notify: the data may be truncated |
+ * | -EBADMSG         | a record failed authentication: the connection is dead |
+ * | -ENOSYS          | libcrypto lacks the hash or KDF the suite needs |
+ * | -ENOMEM          | out of memory; nothing was lost, the call can be repeated |
+ * | -EIO             | libcrypto or the kernel failed in a way that cannot be repaired (a derivation failed, a message went out in part, a malformed kernel reply) |
+ * | -EAGAIN, -EINTR, -ECONNRESET, -EMFILE, -EPERM, ... | the system call's own errno, passed through with its usual meaning |
  */
 #ifndef LIBKTLS_KTLS_H
 #define LIBKTLS_KTLS_H
@@ -49,6 +101,25 @@ extern "C" {
 #define LIBKTLS_API
 #define LIBKTLS_WUR
 #endif
+
+/** Marks a function or type that a later 1.x release replaced; it keeps working until 2.0.
+ * Define LIBKTLS_NO_DEPRECATION_WARNINGS to silence the warnings. @since 1.0 */
+#if defined(__GNUC__) && (__GNUC__ > 4 || (__GNUC__ == 4 && __GNUC_MINOR__ >= 5)) && \
+	!defined(LIBKTLS_NO_DEPRECATION_WARNINGS)
+#define LIBKTLS_DEPRECATED_SINCE(major, minor, msg) \
+	__attribute__((deprecated("deprecated since libktls " #major "." #minor ": " msg)))
+#else
+#define LIBKTLS_DEPRECATED_SINCE(major, minor, msg)
+#endif
+
+/** Declare `struct type name` with its sz set, the fields given, and the rest 0, as libbpf's
+ * LIBBPF_OPTS(): KTLS_OPTS(ktls_conn_opts, opts, .max_peer_updates = 8); (C99 designated
+ * initialisers: in C++ set sz yourself.) @since 1.0 */
+#define KTLS_OPTS(type, name, ...) struct type name = { .sz = sizeof(struct type), __VA_ARGS__ }
+
+/* ---------------------------------------------------------------------------------------------
+ * 1. The hand-off: keys into the kernel
+ * ------------------------------------------------------------------------------------------- */
 
 /** Direction of a socket's traffic. The values are those of TLS_TX and TLS_RX in <linux/tls.h>.
  * @since 1.0 */
@@ -164,6 +235,10 @@ LIBKTLS_API LIBKTLS_WUR int ktls_install(int fd, enum ktls_dir dir, uint16_t sui
 LIBKTLS_API LIBKTLS_WUR ssize_t ktls_crypto_info(uint16_t suite, const struct ktls_secrets *secrets,
 						 uint64_t seq, void *buf, size_t buf_len);
 
+/* ---------------------------------------------------------------------------------------------
+ * 2. The key schedule and the suites
+ * ------------------------------------------------------------------------------------------- */
+
 /**
  * RFC 8446 §7.1 HKDF-Expand-Label with the suite's hash:
  * HKDF-Expand(secret, HkdfLabel("tls13 " + label, context), out_len).
@@ -259,7 +334,7 @@ LIBKTLS_API LIBKTLS_WUR int ktls_suite_info(uint16_t suite, struct ktls_suite_in
 LIBKTLS_API size_t ktls_suite_list(uint16_t *suites, size_t capacity);
 
 /* ---------------------------------------------------------------------------------------------
- * Records on a kTLS socket
+ * 3. Records on a kTLS socket
  *
  * After the hand-off the peer still sends non-data records: alerts (close_notify ends every
  * connection), and handshake messages (NewSessionTicket, KeyUpdate). On a kTLS socket a plain
@@ -315,7 +390,11 @@ enum ktls_alert_description {
 	KTLS_ALERT_NO_APPLICATION_PROTOCOL = 120
 };
 
-/** Handshake message types that can follow a completed handshake. @since 1.0 */
+/** Handshake message types that can follow a completed handshake. The reader delivers
+ * NewSessionTicket and KeyUpdate (TLS 1.3) and HelloRequest (TLS 1.2); a CertificateRequest
+ * (TLS 1.3 post-handshake authentication) ends the connection with unexpected_message, as
+ * RFC 8446 §4.6.2 requires of a client that did not offer post_handshake_auth: a program that
+ * offers it must keep the record layer in userspace. @since 1.0 */
 enum ktls_handshake_type {
 	KTLS_HANDSHAKE_HELLO_REQUEST = 0,
 	KTLS_HANDSHAKE_NEW_SESSION_TICKET = 4,
@@ -365,9 +444,9 @@ LIBKTLS_API LIBKTLS_WUR ssize_t ktls_send_record(int fd, uint8_t record_type, co
  *
  * Every header is checked against @p control_len; nothing past it is read.
  *
- * @return 0 and *record_type; -ENOMSG: no such control message (the bytes are application data
- * of a socket without kTLS RX, or end of stream), or a header whose length does not fit in
- * @p control_len before one was found; -EFAULT. @since 1.0
+ * @return 1 and *record_type; 0: no such control message (the bytes are application data of a
+ * socket without kTLS RX, or end of stream); -EINVAL: a header whose length does not fit in
+ * @p control_len came before one; -EFAULT. @since 1.0
  */
 LIBKTLS_API LIBKTLS_WUR int ktls_cmsg_record_type(const void *control, size_t control_len,
 						  uint8_t *record_type);
@@ -406,6 +485,10 @@ LIBKTLS_API const char *ktls_alert_name(uint8_t description);
  */
 LIBKTLS_API LIBKTLS_WUR int ktls_key_update_parse(const uint8_t *body, size_t body_len,
 						  int *update_requested);
+
+/* ---------------------------------------------------------------------------------------------
+ * 4. Socket options after the hand-off: zero-copy receive, record size limit
+ * ------------------------------------------------------------------------------------------- */
 
 /**
  * Turn zero-copy receive (TLS_RX_EXPECT_NO_PAD, Linux 6.0) on or off on a socket with TLS 1.3 RX
@@ -448,12 +531,12 @@ LIBKTLS_API LIBKTLS_WUR int ktls_record_payload_limit(uint16_t tls_version, uint
 LIBKTLS_API LIBKTLS_WUR int ktls_set_record_size_limit(int fd, uint16_t tls_version, uint32_t record_size_limit);
 
 /* ---------------------------------------------------------------------------------------------
- * The reader: what arrives after the handshake, without I/O
+ * 5. The reader: what arrives after the handshake, without I/O
  *
  * A struct ktls_reader turns the plaintext of received records into events: application data,
  * complete handshake messages (reassembled across records, split when several share one),
  * alerts, an orderly end. ktls_reader_feed() is pure (for runtimes that receive records
- * themselves); ktls_read() wraps recv() and recvmsg() around it. Application data never
+ * themselves); ktls_reader_read() wraps recv() and recvmsg() around it. Application data never
  * allocates; a handshake message is reassembled in a buffer that exists only until it is taken.
  * ------------------------------------------------------------------------------------------- */
 
@@ -463,10 +546,11 @@ struct ktls_reader;
 /**
  * A reader for a connection of @p tls_version (KTLS_TLS_1_2 or KTLS_TLS_1_3) that accepts
  * handshake messages of up to @p max_handshake_len body bytes (0: 16384).
- * @return the reader, or NULL with errno set (EINVAL: bad version or a limit above 2^24 - 1;
- * ENOMEM). @since 1.0
+ * @return 0 and *@p reader; -EINVAL: a bad version or a limit above 2^24 - 1; -ENOMEM; -EFAULT.
+ * @since 1.0
  */
-LIBKTLS_API struct ktls_reader *ktls_reader_new(uint16_t tls_version, size_t max_handshake_len);
+LIBKTLS_API LIBKTLS_WUR int ktls_reader_new(uint16_t tls_version, size_t max_handshake_len,
+					    struct ktls_reader **reader);
 
 /** Free a reader, wiping what it buffered. NULL is fine. @since 1.0 */
 LIBKTLS_API void ktls_reader_free(struct ktls_reader *reader);
@@ -514,7 +598,7 @@ LIBKTLS_API LIBKTLS_WUR int ktls_reader_next_message(struct ktls_reader *reader,
 /** The last alert received. @return 1 and *alert; 0 when none was; -EFAULT. @since 1.0 */
 LIBKTLS_API LIBKTLS_WUR int ktls_reader_alert(const struct ktls_reader *reader, struct ktls_alert *alert);
 
-/** After ktls_reader_feed() or ktls_read() returned -EPROTO or -EMSGSIZE: the fatal alert to send
+/** After ktls_reader_feed() or ktls_reader_read() returned -EPROTO or -EMSGSIZE: the fatal alert to send
  * to the peer (ktls_send_alert()) before closing.
  * @return 1 and *alert; 0 when there is none to send; -EFAULT. @since 1.0 */
 LIBKTLS_API LIBKTLS_WUR int ktls_reader_alert_to_send(const struct ktls_reader *reader,
@@ -540,11 +624,11 @@ LIBKTLS_API LIBKTLS_WUR int ktls_reader_alert_to_send(const struct ktls_reader *
  * With MSG_PEEK, application data is peeked; a control record met on the way is consumed and
  * processed as without it. @since 1.0
  */
-LIBKTLS_API LIBKTLS_WUR ssize_t ktls_read(struct ktls_reader *reader, int fd, void *buf, size_t len,
+LIBKTLS_API LIBKTLS_WUR ssize_t ktls_reader_read(struct ktls_reader *reader, int fd, void *buf, size_t len,
 					  int flags);
 
 /* ---------------------------------------------------------------------------------------------
- * Connections: TLS 1.3 KeyUpdate and key-usage limits
+ * 6. Connections: TLS 1.3 KeyUpdate and key-usage limits
  *
  * A struct ktls_conn owns no descriptor and runs no thread: it holds a socket's suite, the current
  * traffic secret and generation of each direction, and a reader. ktls_conn_read() answers the
@@ -571,8 +655,10 @@ struct ktls_conn_opts {
 	/** ktls_conn_check_limits() updates the TX key once this many records were sent under it
 	 * (default: half the suite's confidentiality limit; UINT64_MAX: never) */
 	uint64_t auto_update_records;
-	/** enum ktls_conn_flag bits (default 0) @since 1.0 */
+	/** enum ktls_conn_flag bits (default 0) */
 	uint32_t flags;
+	/** must be 0 */
+	uint32_t reserved;
 };
 
 /** Bits of ktls_conn_opts::flags. @since 1.0 */
@@ -607,8 +693,8 @@ LIBKTLS_API LIBKTLS_WUR int ktls_conn_open(int fd, uint16_t suite, const struct 
 LIBKTLS_API void ktls_conn_free(struct ktls_conn *conn);
 
 /**
- * Read application data, as ktls_read(), handling KeyUpdate on the way (RFC 8446 §4.6.3).
- * @return as ktls_read(), and:
+ * Read application data, as ktls_reader_read(), handling KeyUpdate on the way (RFC 8446 §4.6.3).
+ * @return as ktls_reader_read(), and:
  * - -ENOMSG: a handshake message other than KeyUpdate (a NewSessionTicket) is ready:
  *   ktls_conn_next_message()
  * - -EKEYEXPIRED: the peer updated its keys and this kernel cannot install the new ones (Linux
@@ -701,7 +787,7 @@ LIBKTLS_API LIBKTLS_WUR int ktls_conn_check_limits(struct ktls_conn *conn);
  * the other 128-bit-block GCM ciphers), 2^23.5 for CCM, 2^62 for ChaCha20-Poly1305.
  * @return 0 and *@p records; -EPROTONOSUPPORT; -EFAULT. @since 1.0
  */
-LIBKTLS_API LIBKTLS_WUR int ktls_confidentiality_limit(uint16_t suite, uint64_t *records);
+LIBKTLS_API LIBKTLS_WUR int ktls_suite_confidentiality_limit(uint16_t suite, uint64_t *records);
 
 /**
  * Whether the running kernel can replace TLS 1.3 keys on a kTLS socket (Linux 6.14+), probed on a
@@ -710,7 +796,7 @@ LIBKTLS_API LIBKTLS_WUR int ktls_confidentiality_limit(uint16_t suite, uint64_t 
 LIBKTLS_API LIBKTLS_WUR int ktls_kernel_can_rekey(void);
 
 /* ---------------------------------------------------------------------------------------------
- * What the kernel, a socket and a NIC can do
+ * 7. What the kernel, a socket and a NIC can do
  * ------------------------------------------------------------------------------------------- */
 
 /** One kTLS counter of /proc/net/tls_stat. @since 1.0 */
@@ -792,20 +878,20 @@ enum ktls_mode {
 };
 
 /** Where ktls_socket_info() got its answer. @since 1.0 */
-enum ktls_info_source {
-	KTLS_SOURCE_SOCK_DIAG = 1, /* sock_diag INET_DIAG_ULP_INFO: everything */
-	KTLS_SOURCE_SOCKOPT = 2    /* getsockopt: version and cipher only, modes KTLS_MODE_UNKNOWN */
+enum ktls_socket_source {
+	KTLS_SOCKET_SOURCE_SOCK_DIAG = 1, /* sock_diag INET_DIAG_ULP_INFO: everything */
+	KTLS_SOCKET_SOURCE_SOCKOPT = 2    /* getsockopt: version and cipher only, modes KTLS_MODE_UNKNOWN */
 };
 
 /** What a socket uses. Set @c sz to sizeof(struct ktls_socket_info). @since 1.0 */
 struct ktls_socket_info {
 	size_t sz;
-	/** 1 when the tls ULP is attached, 0 when no ULP is, -1 for another ULP */
-	int32_t tls;
-	/** enum ktls_info_source */
+	/** upper-layer protocol: 1 when it is tls, 0 when none is attached, -1 for another one */
+	int32_t ulp;
+	/** enum ktls_socket_source */
 	int32_t source;
 	/** TLS version and TLS_CIPHER_* (0 while no keys are installed) */
-	uint16_t version, cipher_type;
+	uint16_t tls_version, cipher_type;
 	/** enum ktls_mode of each direction */
 	uint8_t tx_mode, rx_mode;
 	/** TLS_TX_ZEROCOPY_RO is on for a device-offloaded TX (the kernel reports it only then), and
@@ -820,7 +906,7 @@ struct ktls_socket_info {
  * What a connected TCP socket uses: through sock_diag (an exact lookup by addresses, ports and
  * SO_COOKIE, over libmnl), else through getsockopt. Kernels before about 6.15 show the ULP part of
  * sock_diag only to CAP_NET_ADMIN: then the answer comes from getsockopt, with
- * @c source KTLS_SOURCE_SOCKOPT and modes KTLS_MODE_UNKNOWN — never "not kTLS".
+ * @c source KTLS_SOCKET_SOURCE_SOCKOPT and modes KTLS_MODE_UNKNOWN — never "not kTLS".
  * @return 0; -EFAULT; -EINVAL (@c info->sz); -EBADF, -ENOTSOCK, -ESOCKTNOSUPPORT, -ENOTCONN.
  * @since 1.0
  */
@@ -834,7 +920,9 @@ struct ktls_socket_entry {
 	uint8_t local_addr[16], remote_addr[16];
 	uint16_t local_port, remote_port;
 	uint64_t inode;
-	struct ktls_socket_info info;
+	/** what the socket uses: the library's, valid during the call of @p fn only (it grows as
+	 * struct ktls_socket_info does, apart from this struct) */
+	const struct ktls_socket_info *info;
 };
 
 /**
@@ -858,8 +946,8 @@ enum ktls_feature_flag {
 
 /** Where ktls_netdev_info() got its answer. @since 1.0 */
 enum ktls_netdev_source {
-	KTLS_NETDEV_NETLINK = 1, /* generic netlink "ethtool" */
-	KTLS_NETDEV_IOCTL = 2    /* SIOCETHTOOL */
+	KTLS_NETDEV_SOURCE_NETLINK = 1, /* generic netlink "ethtool" */
+	KTLS_NETDEV_SOURCE_IOCTL = 2    /* SIOCETHTOOL */
 };
 
 /** A NIC's TLS offload features. Set @c sz to sizeof(struct ktls_netdev_info). @since 1.0 */
@@ -888,6 +976,10 @@ LIBKTLS_API LIBKTLS_WUR int ktls_netdev_info_ioctl(const char *ifname, struct kt
  * @return the interface index (> 0), or a negative errno. @since 1.0
  */
 LIBKTLS_API LIBKTLS_WUR int ktls_socket_ifindex(int fd);
+
+/* ---------------------------------------------------------------------------------------------
+ * 8. Errors and versions
+ * ------------------------------------------------------------------------------------------- */
 
 /** KTLS_CRYPTO_INFO_MAX, at run time. @since 1.0 */
 LIBKTLS_API size_t ktls_crypto_info_max(void);

@@ -217,7 +217,7 @@ __attribute__((noinline)) static ssize_t conn_read_slow(struct ktls_conn *c, voi
 			return r;
 		if (ktls_reader_peek_type(c->reader) >= 0)
 			return -ENOMSG;
-		ssize_t n = ktls_read_sys(&c->sys, c->reader, c->fd, buf, len, flags);
+		ssize_t n = ktls_reader_read_sys(&c->sys, c->reader, c->fd, buf, len, flags);
 		if (n != -ENOMSG)
 			return n;
 	}
@@ -359,9 +359,8 @@ LIBKTLS_API int ktls_conn_key_usage(struct ktls_conn *c, struct ktls_key_usage *
 
 	if (!c || !usage)
 		return -EFAULT;
-	if (usage->sz < sizeof(u))
+	if (usage->sz < KTLS_SIZE_UPTO(struct ktls_key_usage, rx_generation))
 		return -EINVAL;
-	u.sz = usage->sz;
 	int r = live_seq(c, KTLS_DIR_TX, &u.tx_records);
 	if (r == 0)
 		r = live_seq(c, KTLS_DIR_RX, &u.rx_records);
@@ -370,7 +369,7 @@ LIBKTLS_API int ktls_conn_key_usage(struct ktls_conn *c, struct ktls_key_usage *
 	u.record_limit = record_limit(c->suite);
 	u.tx_generation = c->tx_generation;
 	u.rx_generation = c->rx_generation;
-	memcpy(usage, &u, sizeof(u));
+	ktls_sized_copy_out(usage, &u, sizeof(u));
 	return 0;
 }
 
@@ -391,7 +390,7 @@ LIBKTLS_API int ktls_conn_check_limits(struct ktls_conn *c)
 	return r < 0 ? r : 1;
 }
 
-LIBKTLS_API int ktls_confidentiality_limit(uint16_t suite, uint64_t *records)
+LIBKTLS_API int ktls_suite_confidentiality_limit(uint16_t suite, uint64_t *records)
 {
 	if (!records)
 		return -EFAULT;
@@ -415,7 +414,7 @@ static int opts_valid(const struct ktls_conn_opts *o)
 	for (size_t i = sizeof(*o); i < o->sz; i++)
 		if (((const uint8_t *)o)[i])
 			return 0;
-	return (OPTS_GET(o, flags, 0) & ~(uint32_t)KTLS_CONN_PEER_PADS) == 0;
+	return (OPTS_GET(o, flags, 0) & ~(uint32_t)KTLS_CONN_PEER_PADS) == 0 && OPTS_GET(o, reserved, 0) == 0;
 }
 
 int ktls_conn_open_sys(const struct ktls_sys *sys, int fd, uint16_t suite, const struct ktls_secrets *tx,
@@ -441,7 +440,7 @@ int ktls_conn_open_sys(const struct ktls_sys *sys, int fd, uint16_t suite, const
 	c->fd = fd;
 	c->suite = s;
 	c->can_rekey = -1;
-	c->reader = ktls_reader_new(s->version, OPTS_GET(opts, max_handshake_len, 0));
+	int r = ktls_reader_new(s->version, OPTS_GET(opts, max_handshake_len, 0), &c->reader);
 	c->max_peer_updates = OPTS_GET(opts, max_peer_updates, DEFAULT_MAX_PEER_UPDATES);
 	c->window_ms = OPTS_GET(opts, peer_update_window_ms, DEFAULT_PEER_UPDATE_WINDOW_MS);
 	c->auto_update_records = OPTS_GET(opts, auto_update_records, record_limit(s) / 2);
@@ -454,7 +453,6 @@ int ktls_conn_open_sys(const struct ktls_sys *sys, int fd, uint16_t suite, const
 	/* Both directions are validated and derived before anything reaches the kernel. */
 	uint8_t txi[KTLS_CRYPTO_INFO_MAX], rxi[KTLS_CRYPTO_INFO_MAX];
 	const size_t info_len = ktls_cipher_info_len(s->cipher);
-	int r = c->reader ? 0 : -errno;
 	if (r == 0)
 		r = ktls_build_crypto_info(s, tx, tx_seq, txi);
 	if (r == 0)

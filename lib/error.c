@@ -1,18 +1,18 @@
 /* SPDX-License-Identifier: MIT */
-#define _GNU_SOURCE
 #include <errno.h>
-#include <string.h>
 
 #include "ktls-internal.h"
 
-/* Texts for the errors whose meaning libktls fixes (see ktls.h); the rest come from libc. */
+/* One text per errno, general enough for every function that returns it (see the table in
+ * ktls.h), and the system's errnos that reach callers from the calls libktls makes. Only
+ * libktls's own table: no libc function whose text or thread-safety varies between versions. */
 static const struct {
 	int err;
 	const char *text;
 } texts[] = {
 	{ EFAULT, "a required pointer argument is NULL" },
-	{ EINVAL, "invalid argument: direction, or a secret, key, IV or output length that does not fit the cipher suite" },
-	{ EPROTONOSUPPORT, "unknown cipher suite, or not an AEAD suite the Linux kernel can carry" },
+	{ EINVAL, "invalid argument: a direction, length, limit, flag or size out of range" },
+	{ EPROTONOSUPPORT, "unknown cipher suite, or one the Linux kernel cannot carry (not AEAD, or a record cipher it lacks)" },
 	{ ENOSPC, "output buffer too small" },
 	{ EBADF, "not an open file descriptor" },
 	{ ENOTSOCK, "file descriptor is not a socket" },
@@ -20,21 +20,37 @@ static const struct {
 	{ ENOTCONN, "TCP socket is not connected" },
 	{ ENOENT, "kernel TLS unavailable: the tls module is not loaded or not built (try: modprobe tls)" },
 	{ EEXIST, "another upper-layer protocol is already attached to the socket" },
-	{ EOPNOTSUPP, "not supported by the running kernel or by this TLS version: a version or cipher the kernel does not know, TLS_RX_EXPECT_NO_PAD (Linux 6.0, TLS 1.3 only), TLS_TX_MAX_PAYLOAD_LEN for record_size_limit (Linux 6.19), or KeyUpdate on TLS 1.2" },
+	{ EOPNOTSUPP, "not supported by the running kernel or by this TLS version (e.g. a cipher the kernel does not know, TLS_RX_EXPECT_NO_PAD before Linux 6.0, TLS_TX_MAX_PAYLOAD_LEN for record_size_limit before Linux 6.19, KeyUpdate on TLS 1.2)" },
 	{ ENOPKG, "the running kernel lacks the crypto implementation of this cipher (module not built or not loadable)" },
-	{ EBUSY, "busy: keys are already installed in this direction and the kernel cannot replace them (TLS 1.2, or Linux before 6.14), or a record is still open (data sent with MSG_MORE)" },
-	{ ENOSYS, "libcrypto lacks the hash or KDF this cipher suite needs" },
-	{ ENOMEM, "out of memory" },
-	{ EIO, "libcrypto key derivation failed, or a message was cut short on the wire" },
-	{ EKEYEXPIRED, "the peer updated its TLS 1.3 keys (KeyUpdate) and the new receive key is not installed: Linux before 6.14 cannot install it, and the connection cannot go on" },
-	{ ENOKEY, "the socket has no kernel TLS (no tls ULP, or no keys in the direction used): nothing was sent or changed (data would have gone out in clear)" },
-	{ EXFULL, "the peer sent more KeyUpdates than allowed in the time window" },
-	{ ENOMSG, "a handshake message (or record type) is waiting: take it before reading on" },
-	{ ECONNABORTED, "the peer ended the connection with a fatal alert" },
-	{ EPROTO, "the peer broke the TLS protocol; send the alert the reader names, then close" },
-	{ EPIPE, "the peer closed the connection without close_notify: the data may be truncated" },
+	{ EPROTOTYPE, "the socket's keys use another TLS version or cipher: both directions must match, and a rekey cannot change them" },
+	{ EBUSY, "the socket's state refuses this now: keys already installed that this kernel cannot replace (TLS 1.2, or Linux before 6.14), or a record still open (data sent with MSG_MORE)" },
+	{ ENOKEY, "the socket has no kernel TLS (no tls ULP, or no keys in the direction used): nothing was sent or changed" },
 	{ ENOTRECOVERABLE, "the TX keys are in the kernel but the RX keys were refused: receive in userspace TLS (ktls_install() of RX names the reason), or close" },
+	{ EKEYEXPIRED, "the peer updated its TLS 1.3 keys (KeyUpdate) and this kernel cannot install the new ones (Linux before 6.14): the connection cannot go on" },
+	{ EXFULL, "the peer sent more KeyUpdates than allowed in the time window" },
+	{ ENOMSG, "a handshake message is waiting: take it before reading on" },
+	{ ENOBUFS, "messages announced earlier were not taken, or a control record is too long" },
+	{ EMSGSIZE, "the peer's handshake message is longer than the configured limit" },
+	{ ECONNABORTED, "the peer ended the connection with a fatal alert" },
+	{ EPROTO, "the peer broke the TLS protocol: send the alert the reader names, then close" },
+	{ EPIPE, "the peer closed the connection without close_notify: the data may be truncated" },
 	{ EBADMSG, "a record failed authentication (corrupted, or encrypted with other keys): the connection is dead" },
+	{ ENOSYS, "libcrypto lacks the hash or KDF this cipher suite needs" },
+	{ ENOMEM, "out of memory: nothing was lost, the call can be repeated" },
+	{ EIO, "libcrypto or the kernel failed in a way that cannot be repaired (a key derivation failed, a message went out in part, or a malformed kernel reply)" },
+	/* the system's, passed through */
+	{ EAGAIN, "resource temporarily unavailable: nothing to read, or no room to send (non-blocking socket): wait, then call again" },
+	{ EINTR, "interrupted by a signal: call again" },
+	{ ECONNRESET, "connection reset by the peer" },
+	{ ETIMEDOUT, "connection timed out" },
+	{ EHOSTUNREACH, "no route to the peer" },
+	{ ENETUNREACH, "network unreachable" },
+	{ EMFILE, "too many open files in this process" },
+	{ ENFILE, "too many open files in the system" },
+	{ EPERM, "operation not permitted" },
+	{ EACCES, "permission denied" },
+	{ ENODEV, "no such network interface" },
+	{ ENOPROTOOPT, "the kernel does not know this socket option" },
 };
 
 LIBKTLS_API const char *ktls_strerror(int err)
@@ -46,6 +62,5 @@ LIBKTLS_API const char *ktls_strerror(int err)
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
 		if (texts[i].err == err)
 			return texts[i].text;
-	const char *text = strerrordesc_np(err);
-	return text ? text : "unknown error";
+	return "unknown error (an errno libktls does not describe: see errno(3))";
 }

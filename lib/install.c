@@ -102,7 +102,7 @@ static int set_keys(int fd, enum ktls_dir dir, const uint8_t *info, size_t len)
 		struct tls_crypto_info hdr;
 		memcpy(&hdr, info, sizeof(hdr));
 		if (conflicts_with(fd, TLS_TX, &hdr) || conflicts_with(fd, TLS_RX, &hdr))
-			return -EINVAL;
+			return -EPROTOTYPE;
 		return -EOPNOTSUPP;
 	}
 	default:

@@ -36,6 +36,13 @@ struct ktls_suite {
 	const char *name;
 };
 
+/* Sized structs, as libbpf's OPTS: the caller's sz covers at least the fields of 1.0 (up to
+ * and including `last`); a caller built against a newer header passes a larger sz. */
+#define KTLS_SIZE_UPTO(type, last) (offsetof(type, last) + sizeof(((type *)0)->last))
+/* Give the caller (dst, whose first member sz says its size) what both sides know of src, and
+ * zeros for fields only the caller knows. */
+void ktls_sized_copy_out(void *dst, const void *src, size_t src_size);
+
 #define KTLS_CRYPTO_INFO_HDR 4
 #define KTLS_REC_SEQ_LEN 8
 
@@ -93,12 +100,12 @@ int ktls_set_no_pad(int fd, int on);
 int ktls_get_tx_max_payload(int fd, uint16_t *payload);
 
 int ktls_install_info(int fd, int dir, const uint8_t *info, size_t len);
-ssize_t ktls_read_sys(const struct ktls_sys *sys, struct ktls_reader *r, int fd, void *buf, size_t len,
+ssize_t ktls_reader_read_sys(const struct ktls_sys *sys, struct ktls_reader *r, int fd, void *buf, size_t len,
 		      int flags);
 /* ktls_reader_feed() of a piece of a record: `whole` is 0 when more of the same record may follow
  * (a receive that filled its buffer), which TLS 1.3's one-alert-per-record rule must allow. */
 int ktls_reader_feed_part(struct ktls_reader *r, uint8_t record_type, const void *data, size_t len, int whole);
-/* What ktls_read() does with one receive's result (n, type, in buf of len): the value to return,
+/* What ktls_reader_read() does with one receive's result (n, type, in buf of len): the value to return,
  * or *again = 1 when a control record was consumed and reading goes on. */
 ssize_t ktls_reader_take(const struct ktls_sys *sys, struct ktls_reader *r, int fd, void *buf, size_t len,
 			 int flags, uint8_t type, ssize_t n, int *again);

@@ -78,7 +78,7 @@ static int walk_bitset(const struct nlattr *bitset, uint8_t flags[KTLS_FEAT_COUN
 		mnl_attr_for_each_nested(f, a) {
 			if (mnl_attr_get_type(f) == ETHTOOL_A_BITSET_BIT_NAME) {
 				if (mnl_attr_validate(f, MNL_TYPE_NUL_STRING) < 0)
-					return -EBADMSG;
+					return -EIO;
 				name = mnl_attr_get_str(f);
 			} else if (mnl_attr_get_type(f) == ETHTOOL_A_BITSET_BIT_VALUE) {
 				value = 1;
@@ -96,7 +96,7 @@ int ktls_ethtool_parse_features(const struct nlmsghdr *nlh, uint8_t flags[KTLS_F
 	const struct nlattr *a;
 
 	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(struct genlmsghdr)))
-		return -EBADMSG;
+		return -EIO;
 	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
 		int r = 0;
 		switch (mnl_attr_get_type(a)) {
@@ -117,7 +117,7 @@ int ktls_ethtool_parse_strset(const struct nlmsghdr *nlh, uint8_t flags[KTLS_FEA
 	const struct nlattr *sets, *set, *strings, *str, *f;
 
 	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(struct genlmsghdr)))
-		return -EBADMSG;
+		return -EIO;
 	mnl_attr_for_each(sets, nlh, sizeof(struct genlmsghdr)) {
 		if (mnl_attr_get_type(sets) != ETHTOOL_A_STRSET_STRINGSETS)
 			continue;
@@ -130,7 +130,7 @@ int ktls_ethtool_parse_strset(const struct nlmsghdr *nlh, uint8_t flags[KTLS_FEA
 						if (mnl_attr_get_type(f) != ETHTOOL_A_STRING_VALUE)
 							continue;
 						if (mnl_attr_validate(f, MNL_TYPE_NUL_STRING) < 0)
-							return -EBADMSG;
+							return -EIO;
 						int i = feature_index(mnl_attr_get_str(f));
 						if (i >= 0)
 							flags[i] |= KTLS_FEATURE_KNOWN;
@@ -154,7 +154,7 @@ static int ethtool_cb(const struct nlmsghdr *nlh, void *data)
 	struct parse_job *j = data;
 
 	if (nlh->nlmsg_type == j->family && j->parse(nlh, j->flags) < 0)
-		j->error = -EBADMSG;
+		j->error = -EIO;
 	return MNL_CB_OK;
 }
 
@@ -267,28 +267,27 @@ static int netdev_info(const char *ifname, struct ktls_netdev_info *info, int al
 
 	if (!ifname || !info)
 		return -EFAULT;
-	if (info->sz < sizeof(out) || strlen(ifname) >= IFNAMSIZ)
+	if (info->sz < KTLS_SIZE_UPTO(struct ktls_netdev_info, tls_record) || strlen(ifname) >= IFNAMSIZ)
 		return -EINVAL;
 	unsigned index = if_nametoindex(ifname);
 	if (!index)
 		return -ENODEV;
 	int r = -ENOENT;
-	out.source = KTLS_NETDEV_NETLINK;
+	out.source = KTLS_NETDEV_SOURCE_NETLINK;
 	if (allow_netlink)
 		r = netlink_info(ifname, flags);
 	if (r < 0) {
 		memset(flags, 0, sizeof(flags));
-		out.source = KTLS_NETDEV_IOCTL;
+		out.source = KTLS_NETDEV_SOURCE_IOCTL;
 		if ((r = ioctl_info(ifname, flags)) < 0)
 			return r;
 	}
-	out.sz = info->sz;
 	out.ifindex = (int32_t)index;
 	strncpy(out.name, ifname, sizeof(out.name) - 1);
 	out.tls_tx = flags[KTLS_FEAT_TX];
 	out.tls_rx = flags[KTLS_FEAT_RX];
 	out.tls_record = flags[KTLS_FEAT_RECORD];
-	memcpy(info, &out, sizeof(out));
+	ktls_sized_copy_out(info, &out, sizeof(out));
 	return 0;
 }
 

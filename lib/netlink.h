@@ -15,7 +15,12 @@ int ktls_nl_query(int bus, struct nlmsghdr *req, mnl_cb_t cb, void *data);
  * receive buffer (libmnl walks attributes to the aligned end). */
 
 /* A sock_diag reply message: 1 with the ULP attribute, 0 without, -EBADMSG if malformed. */
-int ktls_diag_parse(const struct nlmsghdr *nlh, struct ktls_socket_entry *entry);
+/* A socket of a sock_diag reply: the entry, and the info it points to. */
+struct ktls_diag_socket {
+	struct ktls_socket_entry entry;
+	struct ktls_socket_info info;
+};
+int ktls_diag_parse(const struct nlmsghdr *nlh, struct ktls_diag_socket *sock);
 
 /* Feature name lookups of an ethtool reply. */
 enum { KTLS_FEAT_TX, KTLS_FEAT_RX, KTLS_FEAT_RECORD, KTLS_FEAT_COUNT };

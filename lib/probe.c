@@ -107,12 +107,11 @@ LIBKTLS_API int ktls_probe_kernel(struct ktls_kernel_caps *caps)
 
 	if (!caps)
 		return -EFAULT;
-	if (caps->sz < sizeof(k))
+	if (caps->sz < KTLS_SIZE_UPTO(struct ktls_kernel_caps, hw_record))
 		return -EINVAL;
-	k.sz = caps->sz;
 	int fd = ulp_socket();
 	if (fd == -ENOENT) {
-		memcpy(caps, &k, sizeof(k));
+		ktls_sized_copy_out(caps, &k, sizeof(k));
 		return 0;
 	}
 	if (fd < 0)
@@ -132,6 +131,6 @@ LIBKTLS_API int ktls_probe_kernel(struct ktls_kernel_caps *caps)
 	/* TOE is a netdev feature bit: the kernel names it (in every device's list) while it has it */
 	struct ktls_netdev_info lo = { .sz = sizeof(lo) };
 	k.hw_record = ktls_netdev_info("lo", &lo) < 0 ? -1 : (lo.tls_record & KTLS_FEATURE_KNOWN) != 0;
-	memcpy(caps, &k, sizeof(k));
+	ktls_sized_copy_out(caps, &k, sizeof(k));
 	return 0;
 }

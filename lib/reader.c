@@ -10,19 +10,19 @@
 #define DEFAULT_HANDSHAKE_MAX 16384
 #define HANDSHAKE_LEN_MAX ((1u << 24) - 1)
 
-LIBKTLS_API struct ktls_reader *ktls_reader_new(uint16_t tls_version, size_t max_handshake_len)
+LIBKTLS_API int ktls_reader_new(uint16_t tls_version, size_t max_handshake_len, struct ktls_reader **reader)
 {
-	if ((tls_version != KTLS_TLS_1_2 && tls_version != KTLS_TLS_1_3) ||
-	    max_handshake_len > HANDSHAKE_LEN_MAX) {
-		errno = EINVAL;
-		return NULL;
-	}
+	if (!reader)
+		return -EFAULT;
+	if ((tls_version != KTLS_TLS_1_2 && tls_version != KTLS_TLS_1_3) || max_handshake_len > HANDSHAKE_LEN_MAX)
+		return -EINVAL;
 	struct ktls_reader *r = calloc(1, sizeof(*r));
 	if (!r)
-		return NULL;
+		return -ENOMEM;
 	r->version = tls_version;
 	r->max_message = max_handshake_len ? max_handshake_len : DEFAULT_HANDSHAKE_MAX;
-	return r;
+	*reader = r;
+	return 0;
 }
 
 static void drop_buffer(struct ktls_reader *r)
@@ -293,9 +293,9 @@ int ktls_reader_has_more(const struct ktls_reader *r)
 	return r->end > r->start || r->partial_alert_len;
 }
 
-LIBKTLS_API ssize_t ktls_read(struct ktls_reader *r, int fd, void *buf, size_t len, int flags)
+LIBKTLS_API ssize_t ktls_reader_read(struct ktls_reader *r, int fd, void *buf, size_t len, int flags)
 {
-	return ktls_read_sys(&ktls_sys_kernel, r, fd, buf, len, flags);
+	return ktls_reader_read_sys(&ktls_sys_kernel, r, fd, buf, len, flags);
 }
 
 ssize_t ktls_reader_take(const struct ktls_sys *sys, struct ktls_reader *r, int fd, void *buf, size_t len,
@@ -341,7 +341,7 @@ ssize_t ktls_reader_read_control(const struct ktls_sys *sys, struct ktls_reader 
 	return ktls_reader_take(sys, r, fd, buf, len, flags, type, n, again);
 }
 
-ssize_t ktls_read_sys(const struct ktls_sys *sys, struct ktls_reader *r, int fd, void *buf, size_t len,
+ssize_t ktls_reader_read_sys(const struct ktls_sys *sys, struct ktls_reader *r, int fd, void *buf, size_t len,
 		      int flags)
 {
 	if (!r || !buf)

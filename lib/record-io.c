@@ -20,16 +20,16 @@ LIBKTLS_API int ktls_cmsg_record_type(const void *control, size_t control_len, u
 		struct cmsghdr c;
 		memcpy(&c, p + off, sizeof(c));
 		if (c.cmsg_len < sizeof(c) || c.cmsg_len > control_len - off)
-			return -ENOMSG;
+			return -EINVAL;
 		if (c.cmsg_level == SOL_TLS && c.cmsg_type == TLS_GET_RECORD_TYPE && c.cmsg_len >= CMSG_LEN(1)) {
 			*record_type = p[off + CMSG_LEN(0)];
-			return 0;
+			return 1;
 		}
 		if (CMSG_ALIGN(c.cmsg_len) >= control_len - off)
 			break;
 		off += CMSG_ALIGN(c.cmsg_len);
 	}
-	return -ENOMSG;
+	return 0;
 }
 
 ssize_t ktls_recv_record_unchecked(int fd, void *buf, size_t len, uint8_t *record_type, int flags)
@@ -54,8 +54,8 @@ ssize_t ktls_recv_record_unchecked(int fd, void *buf, size_t len, uint8_t *recor
 		return 0;
 	}
 	uint8_t type;
-	if (ktls_cmsg_record_type(msg.msg_control, msg.msg_controllen, &type) < 0)
-		type = KTLS_RECORD_APPLICATION_DATA;
+	if (ktls_cmsg_record_type(msg.msg_control, msg.msg_controllen, &type) != 1)
+		type = KTLS_RECORD_APPLICATION_DATA; /* no record type: a socket without kTLS RX */
 	*record_type = type;
 	return n;
 }

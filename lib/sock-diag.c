@@ -32,11 +32,11 @@ static int parse_tls(const struct nlattr *nest, struct ktls_socket_info *info)
 		case TLS_INFO_RXCONF:
 		case INFO_TX_MAX_PAYLOAD_LEN:
 			if (mnl_attr_validate(a, MNL_TYPE_U16) < 0)
-				return -EBADMSG;
+				return -EIO;
 			break;
 		}
 		switch (mnl_attr_get_type(a)) {
-		case TLS_INFO_VERSION: info->version = mnl_attr_get_u16(a); break;
+		case TLS_INFO_VERSION: info->tls_version = mnl_attr_get_u16(a); break;
 		case TLS_INFO_CIPHER: info->cipher_type = mnl_attr_get_u16(a); break;
 		case TLS_INFO_TXCONF: info->tx_mode = mode_of(mnl_attr_get_u16(a)); break;
 		case TLS_INFO_RXCONF: info->rx_mode = mode_of(mnl_attr_get_u16(a)); break;
@@ -56,45 +56,47 @@ static int parse_ulp(const struct nlattr *nest, struct ktls_socket_info *info)
 	mnl_attr_for_each_nested(a, nest) {
 		if (mnl_attr_get_type(a) == INET_ULP_INFO_NAME) {
 			if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
-				return -EBADMSG;
+				return -EIO;
 			name = mnl_attr_get_str(a);
 		} else if (mnl_attr_get_type(a) == INET_ULP_INFO_TLS) {
 			tls = a;
 		}
 	}
 	if (!name || strcmp(name, "tls") != 0) {
-		info->tls = name ? -1 : 0;
+		info->ulp = name ? -1 : 0;
 		return 0;
 	}
-	info->tls = 1;
+	info->ulp = 1;
 	info->tx_mode = info->rx_mode = KTLS_MODE_NONE;
 	return tls ? parse_tls(tls, info) : 0;
 }
 
-int ktls_diag_parse(const struct nlmsghdr *nlh, struct ktls_socket_entry *e)
+int ktls_diag_parse(const struct nlmsghdr *nlh, struct ktls_diag_socket *s)
 {
 	const struct inet_diag_msg *m;
 	const struct nlattr *a;
 	int ulp = 0;
 
 	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
-		return -EBADMSG;
+		return -EIO;
 	m = mnl_nlmsg_get_payload(nlh);
-	memset(e, 0, sizeof(*e));
+	memset(s, 0, sizeof(*s));
+	struct ktls_socket_entry *e = &s->entry;
 	e->sz = sizeof(*e);
+	e->info = &s->info;
 	e->family = m->idiag_family;
 	memcpy(e->local_addr, m->id.idiag_src, 16);
 	memcpy(e->remote_addr, m->id.idiag_dst, 16);
 	e->local_port = m->id.idiag_sport;
 	e->remote_port = m->id.idiag_dport;
 	e->inode = m->idiag_inode;
-	e->info.sz = sizeof(e->info);
-	e->info.source = KTLS_SOURCE_SOCK_DIAG;
-	e->info.tx_mode = e->info.rx_mode = KTLS_MODE_NONE;
+	s->info.sz = sizeof(s->info);
+	s->info.source = KTLS_SOCKET_SOURCE_SOCK_DIAG;
+	s->info.tx_mode = s->info.rx_mode = KTLS_MODE_NONE;
 	mnl_attr_for_each(a, nlh, sizeof(*m)) {
 		if (mnl_attr_get_type(a) == INET_DIAG_ULP_INFO) {
-			if (parse_ulp(a, &e->info) < 0)
-				return -EBADMSG;
+			if (parse_ulp(a, &s->info) < 0)
+				return -EIO;
 			ulp = 1;
 		}
 	}
@@ -102,7 +104,7 @@ int ktls_diag_parse(const struct nlmsghdr *nlh, struct ktls_socket_entry *e)
 }
 
 struct lookup {
-	struct ktls_socket_entry entry;
+	struct ktls_diag_socket sock;
 	int found, ulp;
 	int (*fn)(const struct ktls_socket_entry *, void *);
 	void *user;
@@ -115,7 +117,7 @@ static int lookup_cb(const struct nlmsghdr *nlh, void *data)
 
 	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY)
 		return MNL_CB_OK;
-	int r = ktls_diag_parse(nlh, &l->entry);
+	int r = ktls_diag_parse(nlh, &l->sock);
 	if (r < 0)
 		return MNL_CB_OK;
 	l->found = 1;
@@ -123,7 +125,7 @@ static int lookup_cb(const struct nlmsghdr *nlh, void *data)
 	if (!l->fn)
 		return MNL_CB_OK;
 	l->saw_ulp |= r;
-	if (l->entry.info.tls == 1 && (l->stop = l->fn(&l->entry, l->user)) != 0)
+	if (l->sock.info.ulp == 1 && (l->stop = l->fn(&l->sock.entry, l->user)) != 0)
 		return MNL_CB_STOP;
 	return MNL_CB_OK;
 }
@@ -192,7 +194,7 @@ static int diag_lookup(int fd, struct ktls_socket_info *info)
 		return r;
 	if (!l.found)
 		return -ENOENT;
-	*info = l.entry.info;
+	*info = l.sock.info;
 	return l.ulp;
 }
 
@@ -203,19 +205,19 @@ static int sockopt_info(int fd, struct ktls_socket_info *info)
 	socklen_t len = sizeof(name) - 1;
 
 	memset(info, 0, sizeof(*info));
-	info->source = KTLS_SOURCE_SOCKOPT;
+	info->source = KTLS_SOCKET_SOURCE_SOCKOPT;
 	info->tx_mode = info->rx_mode = KTLS_MODE_NONE;
 	if (getsockopt(fd, IPPROTO_TCP, TCP_ULP, name, &len) < 0 && errno != ENOPROTOOPT)
 		return -errno;
-	info->tls = name[0] == '\0' ? 0 : strcmp(name, "tls") == 0 ? 1 : -1;
-	if (info->tls != 1)
+	info->ulp = name[0] == '\0' ? 0 : strcmp(name, "tls") == 0 ? 1 : -1;
+	if (info->ulp != 1)
 		return 0;
 	for (int dir = TLS_TX; dir <= TLS_RX; dir++) {
 		struct tls_crypto_info hdr;
 		socklen_t hlen = sizeof(hdr);
 		if (getsockopt(fd, SOL_TLS, dir, &hdr, &hlen) < 0)
 			continue; /* EBUSY: no keys this way */
-		info->version = hdr.version;
+		info->tls_version = hdr.version;
 		info->cipher_type = hdr.cipher_type;
 		*(dir == TLS_TX ? &info->tx_mode : &info->rx_mode) = KTLS_MODE_UNKNOWN;
 	}
@@ -228,7 +230,7 @@ LIBKTLS_API int ktls_socket_info(int fd, struct ktls_socket_info *info)
 
 	if (!info)
 		return -EFAULT;
-	if (info->sz < sizeof(out))
+	if (info->sz < KTLS_SIZE_UPTO(struct ktls_socket_info, tx_max_payload_len))
 		return -EINVAL;
 	int r = ktls_check_tcp_socket(fd);
 	if (r < 0)
@@ -240,13 +242,12 @@ LIBKTLS_API int ktls_socket_info(int fd, struct ktls_socket_info *info)
 		/* sock_diag failed, or showed no ULP: getsockopt tells whether it hides one from us */
 		if ((r = sockopt_info(fd, &by_opt)) < 0)
 			return r;
-		if (diag < 0 || by_opt.tls != 0)
+		if (diag < 0 || by_opt.ulp != 0)
 			out = by_opt;
 	}
-	if (out.tls == 1 && out.tx_max_payload_len == 0)
+	if (out.ulp == 1 && out.tx_max_payload_len == 0)
 		(void)ktls_get_tx_max_payload(fd, &out.tx_max_payload_len); /* 0 stays where unknown */
-	out.sz = info->sz;
-	memcpy(info, &out, sizeof(out));
+	ktls_sized_copy_out(info, &out, sizeof(out));
 	return 0;
 }
 

@@ -158,7 +158,6 @@ LIBKTLS_API int ktls_suite_info(uint16_t suite, struct ktls_suite_info *info)
 		return -EPROTONOSUPPORT;
 
 	struct ktls_suite_info out = {
-		.sz = info->sz,
 		.suite = s->id,
 		.tls_version = s->version,
 		.cipher_type = s->cipher->type,
@@ -169,8 +168,7 @@ LIBKTLS_API int ktls_suite_info(uint16_t suite, struct ktls_suite_info *info)
 		.crypto_info_len = ktls_cipher_info_len(s->cipher),
 		.name = s->name,
 	};
-	size_t n = info->sz < sizeof(out) ? info->sz : sizeof(out);
-	memcpy(info, &out, n);
+	ktls_sized_copy_out(info, &out, sizeof(out));
 	return 0;
 }
 

@@ -123,12 +123,11 @@ int main(int argc, char **argv)
 	}
 	printf("GnuTLS handshake (%s), handed to kTLS\n", suite_name);
 
-	reader = ktls_reader_new(KTLS_TLS_1_3, 0);
-	ret = reader ? 0 : -ENOMEM;
+	ret = ktls_reader_new(KTLS_TLS_1_3, 0, &reader);
 	if (ret == 0 && write(fd, request, strlen(request)) != (ssize_t)strlen(request))
 		ret = -EIO;
 	while (ret == 0) {
-		ssize_t n = ktls_read(reader, fd, buf, sizeof(buf), 0);
+		ssize_t n = ktls_reader_read(reader, fd, buf, sizeof(buf), 0);
 
 		if (n == -ENOMSG) {
 			const uint8_t *body;

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """The exported ABI agrees with itself: every LIBKTLS_API function of the header is in the version
 map and exported from the shared library under that version, nothing else is exported, each map
-node is sorted, and the newest node matches the project version."""
+node is sorted, and the newest node matches the project version. And what the library needs from
+libc is what every libc has had for years: no GNU-only (_np) function, nothing newer than
+glibc 2.28 (Debian 10), so one build runs everywhere the dependencies do."""
 import re
 import subprocess
 import sys
@@ -28,6 +30,13 @@ for line in out.splitlines():
             exported[name] = ver or '(unversioned)'
 
 errors = []
+undefined = subprocess.run(['nm', '-D', '--undefined-only', solib], capture_output=True, text=True,
+                           check=True).stdout.split()
+for sym in undefined:
+    name, _, ver = sym.partition('@')
+    m = re.fullmatch(r'GLIBC_2\.(\d+)(?:\.\d+)?', ver)
+    if name.endswith('_np') or (m and int(m.group(1)) > 28):
+        errors.append(f'{sym}: needed from libc, but not in every libc (GNU-only, or glibc after 2.28)')
 for s in sorted(declared - mapped):
     errors.append(f'{s}: declared LIBKTLS_API in the header but missing from {mapfile}')
 for s in sorted(mapped - declared):

@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!control)
 		return 0;
 	memcpy(control, data, size);
-	if (ktls_cmsg_record_type(control, size, &type) == 0) {
+	if (ktls_cmsg_record_type(control, size, &type) == 1) {
 		/* some header in bounds carried it */
 		int found = 0;
 		for (size_t off = 0; !found && size - off >= sizeof(struct cmsghdr);) {

@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(msg, data, size);
 	struct nlmsghdr *nlh = (struct nlmsghdr *)msg;
 	nlh->nlmsg_len = (uint32_t)size;
-	struct ktls_socket_entry e;
+	struct ktls_diag_socket e;
 	uint8_t flags[KTLS_FEAT_COUNT] = { 0 };
 	volatile int sink = ktls_diag_parse(nlh, &e);
 	sink += ktls_ethtool_parse_features(nlh, flags);

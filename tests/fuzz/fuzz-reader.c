@@ -15,8 +15,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
 		return 0;
-	struct ktls_reader *r = ktls_reader_new(data[0] & 1 ? KTLS_TLS_1_3 : KTLS_TLS_1_2, 4096);
-	if (!r)
+	struct ktls_reader *r = NULL;
+	if (ktls_reader_new(data[0] & 1 ? KTLS_TLS_1_3 : KTLS_TLS_1_2, 4096, &r) < 0)
 		return 0;
 	size_t pos = 1;
 	while (size - pos >= 3) {

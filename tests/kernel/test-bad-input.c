@@ -23,6 +23,7 @@
 #include <ktls.h>
 
 #include "../common/kernel-suite.h"
+#include "../common/new-reader.h"
 
 static const uint8_t secret[32] = { 5 };
 static const struct ktls_secrets s13 = { .secret = secret, .secret_len = 32 };
@@ -78,7 +79,7 @@ static void test_every_descriptor_kind(void **state)
 {
 	struct fixture f;
 	uint8_t buf[16], type;
-	struct ktls_reader *r = ktls_reader_new(KTLS_TLS_1_3, 0);
+	struct ktls_reader *r = new_reader(KTLS_TLS_1_3, 0);
 	static const long install[N_KINDS] = { -EBADF, -ENOTSOCK, -ESOCKTNOSUPPORT, -ESOCKTNOSUPPORT,
 					       -ENOTCONN, -ENOTCONN, 0, 0 };
 	static const long send[N_KINDS] = { -EBADF, -ENOTSOCK, -ENOKEY, -ENOKEY, -ENOKEY, -ENOKEY, -ENOKEY, -ENOKEY };
@@ -99,7 +100,7 @@ static void test_every_descriptor_kind(void **state)
 		expect("ktls_shutdown", k, ktls_shutdown(fd), send[k]);
 		expect("ktls_send_handshake", k, ktls_send_handshake(fd, 24, "\x00", 1, 0), send[k]);
 		expect("ktls_recv_record", k, ktls_recv_record(fd, buf, sizeof(buf), &type, MSG_DONTWAIT), recv_err[k]);
-		expect("ktls_read", k, ktls_read(r, fd, buf, sizeof(buf), MSG_DONTWAIT), recv_err[k]);
+		expect("ktls_reader_read", k, ktls_reader_read(r, fd, buf, sizeof(buf), MSG_DONTWAIT), recv_err[k]);
 		expect("ktls_socket_info", k, ktls_socket_info(fd, &si), info[k]);
 		expect("ktls_socket_ifindex", k, ktls_socket_ifindex(fd),
 		       info[k] ? info[k] : (long)if_nametoindex("lo"));
@@ -128,7 +129,7 @@ static void test_null_pointers(void **state)
 	assert_int_equal(ktls_recv_record(c, buf, 0, &type, 0), -EINVAL);
 	assert_int_equal(ktls_send_record(c, 23, NULL, 8, 0), -EFAULT);
 	assert_int_equal(ktls_send_handshake(c, 4, NULL, 8, 0), -EFAULT);
-	assert_int_equal(ktls_read(NULL, c, buf, 8, 0), -EFAULT);
+	assert_int_equal(ktls_reader_read(NULL, c, buf, 8, 0), -EFAULT);
 	assert_int_equal(ktls_conn_read(NULL, buf, 8, 0), -EFAULT);
 	assert_int_equal(ktls_conn_update_keys(NULL, 0), -EFAULT);
 	assert_int_equal(ktls_conn_key_usage(NULL, NULL), -EFAULT);

@@ -25,6 +25,7 @@
 
 #include "../common/kernel-suite.h"
 #include "../common/peer-script.h"
+#include "../common/new-reader.h"
 
 #define VOLUME (1u << 20)
 
@@ -56,7 +57,7 @@ static void conn_close(struct conn *c)
 		fail_msg("the OpenSSL peer failed at step %d of its script", failed - 1);
 }
 
-/* Read with ktls_read until the end, verifying data; returns the data offsets at which handshake
+/* Read with ktls_reader_read until the end, verifying data; returns the data offsets at which handshake
  * messages of `type` arrived (at most 8) and their count. */
 struct read_result {
 	size_t data;
@@ -74,7 +75,7 @@ static struct read_result read_to_end(struct conn *c, struct ktls_reader *r, siz
 	if (nonblocking)
 		assert_int_equal(fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK), 0);
 	for (;;) {
-		ssize_t n = ktls_read(r, c->fd, buf, bufsize, 0);
+		ssize_t n = ktls_reader_read(r, c->fd, buf, bufsize, 0);
 		if (n > 0) {
 			assert_int_equal(pattern_check(c->job->seed_out, res.data, buf, (size_t)n), (size_t)n);
 			res.data += (size_t)n;
@@ -114,7 +115,7 @@ static void nst_data_close(size_t bufsize, int nonblocking)
 	struct ktls_alert a;
 
 	conn_open(&c, 0x1301, 2, script);
-	struct ktls_reader *r = ktls_reader_new(c.version, 0);
+	struct ktls_reader *r = new_reader(c.version, 0);
 	struct read_result res = read_to_end(&c, r, bufsize, nonblocking);
 	assert_int_equal(res.end, 0); /* orderly */
 	assert_int_equal(res.messages, 2);
@@ -123,7 +124,7 @@ static void nst_data_close(size_t bufsize, int nonblocking)
 	assert_int_equal(res.data, VOLUME);
 	assert_int_equal(ktls_reader_alert(r, &a), 1);
 	assert_int_equal(a.description, KTLS_ALERT_CLOSE_NOTIFY);
-	assert_int_equal(ktls_read(r, c.fd, &a, 1, 0), 0); /* stays ended */
+	assert_int_equal(ktls_reader_read(r, c.fd, &a, 1, 0), 0); /* stays ended */
 	/* our close_notify: the peer sees a clean shutdown */
 	assert_int_equal(ktls_shutdown(c.fd), 0);
 	ktls_reader_free(r);
@@ -160,15 +161,15 @@ static void test_fatal_alert_from_peer(void **state)
 
 	(void)state;
 	conn_open(&c, 0x1302, 0, script);
-	struct ktls_reader *r = ktls_reader_new(c.version, 0);
+	struct ktls_reader *r = new_reader(c.version, 0);
 	assert_int_equal(ktls_send_handshake(c.fd, 1 /* client_hello */, "junk", 4, 0), 0);
-	ssize_t n = ktls_read(r, c.fd, buf, sizeof(buf), 0);
+	ssize_t n = ktls_reader_read(r, c.fd, buf, sizeof(buf), 0);
 	assert_int_equal(n, -ECONNABORTED);
 	assert_int_equal(ktls_reader_alert(r, &a), 1);
 	assert_int_equal(a.level, KTLS_ALERT_LEVEL_FATAL);
 	print_message("OpenSSL answered with alert %s (%u)\n", ktls_alert_name(a.description), a.description);
 	assert_int_equal(a.description, KTLS_ALERT_UNEXPECTED_MESSAGE);
-	assert_int_equal(ktls_read(r, c.fd, buf, sizeof(buf), 0), -ECONNABORTED);
+	assert_int_equal(ktls_reader_read(r, c.fd, buf, sizeof(buf), 0), -ECONNABORTED);
 	ktls_reader_free(r);
 	conn_close(&c);
 }
@@ -191,7 +192,7 @@ static void interleaved(uint16_t suite)
 	struct ktls_suite_info si = { .sz = sizeof(si) };
 	assert_int_equal(ktls_suite_info(suite, &si), 0);
 	conn_open(&c, suite, 0, si.tls_version == KTLS_TLS_1_3 ? script13 : script12);
-	struct ktls_reader *r = ktls_reader_new(c.version, 0);
+	struct ktls_reader *r = new_reader(c.version, 0);
 
 	/* to the peer: data, a user_canceled warning between two writes, more data */
 	pattern_fill(c.job->seed_in, 0, out, 30000);
@@ -281,12 +282,12 @@ static void test_partial_and_peeked_control_records(void **state)
 	assert_int_equal(type, KTLS_RECORD_APPLICATION_DATA);
 	assert_memory_equal(buf, "data", 4);
 
-	/* ktls_read with MSG_PEEK: peeks data, consumes the control record met before it */
-	struct ktls_reader *r = ktls_reader_new(KTLS_TLS_1_2, 0);
+	/* ktls_reader_read with MSG_PEEK: peeks data, consumes the control record met before it */
+	struct ktls_reader *r = new_reader(KTLS_TLS_1_2, 0);
 	assert_int_equal(ktls_send_alert(a, KTLS_ALERT_LEVEL_WARNING, KTLS_ALERT_USER_CANCELED), 0);
 	assert_int_equal(ktls_send_record(a, KTLS_RECORD_APPLICATION_DATA, "peek", 4, 0), 4);
-	assert_int_equal(ktls_read(r, b, buf, sizeof(buf), MSG_PEEK), 4);
-	assert_int_equal(ktls_read(r, b, buf, sizeof(buf), 0), 4);
+	assert_int_equal(ktls_reader_read(r, b, buf, sizeof(buf), MSG_PEEK), 4);
+	assert_int_equal(ktls_reader_read(r, b, buf, sizeof(buf), 0), 4);
 	assert_memory_equal(buf, "peek", 4);
 	struct ktls_alert al;
 	assert_int_equal(ktls_reader_alert(r, &al), 1);
@@ -326,10 +327,10 @@ static void test_tls13_alert_record_rules(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		ktls13_pair(&a, &b);
-		struct ktls_reader *r = ktls_reader_new(KTLS_TLS_1_3, 0);
+		struct ktls_reader *r = new_reader(KTLS_TLS_1_3, 0);
 		assert_int_equal(ktls_send_record(a, KTLS_RECORD_ALERT, bad[i].bytes, bad[i].len, 0), (ssize_t)bad[i].len);
 		assert_int_equal(ktls_send_record(a, KTLS_RECORD_ALERT, "\x00", 1, 0), 1);
-		assert_int_equal(ktls_read(r, b, buf, sizeof(buf), bad[i].flags), -EPROTO);
+		assert_int_equal(ktls_reader_read(r, b, buf, sizeof(buf), bad[i].flags), -EPROTO);
 		assert_int_equal(ktls_reader_alert_to_send(r, &al), 1);
 		assert_int_equal(al.description, KTLS_ALERT_DECODE_ERROR);
 		ktls_reader_free(r);
@@ -338,21 +339,21 @@ static void test_tls13_alert_record_rules(void **state)
 	}
 
 	ktls13_pair(&a, &b);
-	struct ktls_reader *r = ktls_reader_new(KTLS_TLS_1_3, 0);
+	struct ktls_reader *r = new_reader(KTLS_TLS_1_3, 0);
 	assert_int_equal(ktls_send_record(a, KTLS_RECORD_APPLICATION_DATA, "xy", 2, 0), 2);
 	assert_int_equal(ktls_send_alert(a, KTLS_ALERT_LEVEL_WARNING, KTLS_ALERT_CLOSE_NOTIFY), 0);
-	assert_int_equal(ktls_read(r, b, buf, 1, 0), 1);
-	assert_int_equal(ktls_read(r, b, buf, 1, 0), 1);
-	assert_int_equal(ktls_read(r, b, buf, 1, 0), 0); /* close_notify, a byte at a time */
+	assert_int_equal(ktls_reader_read(r, b, buf, 1, 0), 1);
+	assert_int_equal(ktls_reader_read(r, b, buf, 1, 0), 1);
+	assert_int_equal(ktls_reader_read(r, b, buf, 1, 0), 0); /* close_notify, a byte at a time */
 	ktls_reader_free(r);
 	close(a);
 	close(b);
 
 	ktls_pair(&a, &b);
-	r = ktls_reader_new(KTLS_TLS_1_2, 0);
+	r = new_reader(KTLS_TLS_1_2, 0);
 	assert_int_equal(ktls_send_record(a, KTLS_RECORD_ALERT, "\x01", 1, 0), 1);
 	assert_int_equal(ktls_send_record(a, KTLS_RECORD_ALERT, "\x00", 1, 0), 1);
-	assert_int_equal(ktls_read(r, b, buf, sizeof(buf), 0), 0);
+	assert_int_equal(ktls_reader_read(r, b, buf, sizeof(buf), 0), 0);
 	ktls_reader_free(r);
 	close(a);
 	close(b);
@@ -368,12 +369,12 @@ static void test_large_handshake_message_across_records(void **state)
 
 	(void)state;
 	ktls_pair(&a, &b);
-	struct ktls_reader *r = ktls_reader_new(KTLS_TLS_1_2, sizeof(body));
+	struct ktls_reader *r = new_reader(KTLS_TLS_1_2, sizeof(body));
 	pattern_fill(9, 0, body, sizeof(body));
 	pid_t pid = fork();
 	if (pid == 0)
 		_exit(ktls_send_handshake(a, KTLS_HANDSHAKE_HELLO_REQUEST, body, sizeof(body), 0) == 0 ? 0 : 1);
-	assert_int_equal(ktls_read(r, b, buf, sizeof(buf), 0), -ENOMSG);
+	assert_int_equal(ktls_reader_read(r, b, buf, sizeof(buf), 0), -ENOMSG);
 	assert_int_equal(ktls_reader_next_message(r, &type, &got, &len), 1);
 	assert_int_equal(type, KTLS_HANDSHAKE_HELLO_REQUEST);
 	assert_int_equal(len, sizeof(body));
@@ -399,12 +400,12 @@ static void test_eintr_loses_nothing(void **state)
 
 	(void)state;
 	ktls_pair(&a, &b);
-	struct ktls_reader *r = ktls_reader_new(KTLS_TLS_1_2, 0);
+	struct ktls_reader *r = new_reader(KTLS_TLS_1_2, 0);
 	assert_int_equal(sigaction(SIGALRM, &sa, &old), 0); /* no SA_RESTART */
 	ualarm(200000, 0);
-	assert_int_equal(ktls_read(r, b, buf, sizeof(buf), 0), -EINTR);
+	assert_int_equal(ktls_reader_read(r, b, buf, sizeof(buf), 0), -EINTR);
 	assert_int_equal(ktls_send_record(a, KTLS_RECORD_APPLICATION_DATA, "after", 5, 0), 5);
-	assert_int_equal(ktls_read(r, b, buf, sizeof(buf), 0), 5);
+	assert_int_equal(ktls_reader_read(r, b, buf, sizeof(buf), 0), 5);
 	assert_memory_equal(buf, "after", 5);
 	sigaction(SIGALRM, &old, NULL);
 	ktls_reader_free(r);
@@ -420,11 +421,11 @@ static void test_end_of_stream_without_close_notify(void **state)
 	(void)state;
 	/* the peer closes TCP between records: not an orderly end */
 	ktls_pair(&a, &b);
-	struct ktls_reader *r = ktls_reader_new(KTLS_TLS_1_2, 0);
+	struct ktls_reader *r = new_reader(KTLS_TLS_1_2, 0);
 	assert_int_equal(ktls_send_record(a, KTLS_RECORD_APPLICATION_DATA, "last", 4, 0), 4);
 	close(a);
-	assert_int_equal(ktls_read(r, b, buf, sizeof(buf), 0), 4);
-	assert_int_equal(ktls_read(r, b, buf, sizeof(buf), 0), -EPIPE);
+	assert_int_equal(ktls_reader_read(r, b, buf, sizeof(buf), 0), 4);
+	assert_int_equal(ktls_reader_read(r, b, buf, sizeof(buf), 0), -EPIPE);
 	ktls_reader_free(r);
 	close(b);
 
@@ -436,8 +437,8 @@ static void test_end_of_stream_without_close_notify(void **state)
 	const uint8_t half[] = { 23, 3, 3, 0, 100, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
 	assert_int_equal(write_all(c, half, sizeof(half)), 0);
 	close(c);
-	r = ktls_reader_new(KTLS_TLS_1_2, 0);
-	ssize_t n = ktls_read(r, d, buf, sizeof(buf), 0);
+	r = new_reader(KTLS_TLS_1_2, 0);
+	ssize_t n = ktls_reader_read(r, d, buf, sizeof(buf), 0);
 	print_message("peer closed mid-record: %s\n", ktls_strerror((int)n));
 	assert_true(n < 0);
 	ktls_reader_free(r);

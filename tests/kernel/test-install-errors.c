@@ -154,7 +154,7 @@ static void test_double_install(void **state)
 	assert_int_equal(ktls_install(c, KTLS_DIR_RX, 0x1301, &tls13, 0), 0);
 	assert_int_equal(ktls_install(c, KTLS_DIR_RX, 0x1301, &tls13, 0), rekey ? 0 : -EBUSY);
 	if (rekey) /* a rekey cannot change the cipher */
-		assert_int_equal(ktls_install(c, KTLS_DIR_TX, 0x1303, &tls13, 0), -EINVAL);
+		assert_int_equal(ktls_install(c, KTLS_DIR_TX, 0x1303, &tls13, 0), -EPROTOTYPE);
 	close(c);
 	close(s);
 }
@@ -174,8 +174,8 @@ static void test_conn_open_all_or_nothing(void **state)
 	assert_int_equal(ktls_conn_open(c, 0xC02F, &gcm12, 1, &bad_rx, 1, NULL, &conn), -EINVAL);
 	assert_null(conn);
 	assert_int_equal(ktls_socket_info(c, &si), 0);
-	assert_int_equal(si.tls, 0);
-	assert_int_equal(si.version, 0);
+	assert_int_equal(si.ulp, 0);
+	assert_int_equal(si.tls_version, 0);
 	/* the userspace TLS could go on: the socket still moves plain bytes */
 	assert_int_equal(write_all(c, "plain", 5), 0);
 	char buf[5];
@@ -189,15 +189,15 @@ static void test_conn_open_all_or_nothing(void **state)
 	assert_int_equal(ktls_conn_open(c, 0xC02F, &gcm12, 1, &gcm12, 1, NULL, &conn), -ENOTRECOVERABLE);
 	assert_null(conn);
 	assert_int_equal(ktls_socket_info(c, &si), 0);
-	assert_int_equal(si.tls, 1);
-	assert_int_equal(si.version, 0x0303);
-	if (si.source == KTLS_SOURCE_SOCK_DIAG)
+	assert_int_equal(si.ulp, 1);
+	assert_int_equal(si.tls_version, 0x0303);
+	if (si.source == KTLS_SOCKET_SOURCE_SOCK_DIAG)
 		assert_int_equal(si.tx_mode, KTLS_MODE_SW);
 	close(c);
 	close(s);
 }
 
-/* The kernel wants one version and cipher for both directions: -EINVAL, not "kernel too old". */
+/* The kernel wants one version and cipher for both directions: -EPROTOTYPE, not "kernel too old". */
 static void test_directions_must_match(void **state)
 {
 	int c, s;
@@ -206,16 +206,16 @@ static void test_directions_must_match(void **state)
 	(void)state;
 	assert_int_equal(tcp_pair(&c, &s, 0), 0);
 	assert_int_equal(ktls_install(c, KTLS_DIR_TX, 0x1301, &tls13, 0), 0);
-	assert_int_equal(ktls_install(c, KTLS_DIR_RX, 0x1303, &tls13, 0), -EINVAL);
-	assert_int_equal(ktls_install(c, KTLS_DIR_RX, 0xC02F, &gcm12, 1), -EINVAL);
-	assert_int_equal(ktls_install(c, KTLS_DIR_RX, 0x1302, &(struct ktls_secrets){ .secret = secret, .secret_len = 48 }, 0), -EINVAL);
+	assert_int_equal(ktls_install(c, KTLS_DIR_RX, 0x1303, &tls13, 0), -EPROTOTYPE);
+	assert_int_equal(ktls_install(c, KTLS_DIR_RX, 0xC02F, &gcm12, 1), -EPROTOTYPE);
+	assert_int_equal(ktls_install(c, KTLS_DIR_RX, 0x1302, &(struct ktls_secrets){ .secret = secret, .secret_len = 48 }, 0), -EPROTOTYPE);
 	assert_int_equal(ktls_install(c, KTLS_DIR_RX, 0x1301, &tls13, 0), 0); /* the matching one still goes in */
 	close(c);
 	close(s);
 
 	assert_int_equal(tcp_pair(&c, &s, 0), 0);
 	assert_int_equal(ktls_install(c, KTLS_DIR_RX, 0xCCA8, &chacha, 1), 0);
-	assert_int_equal(ktls_install(c, KTLS_DIR_TX, 0xC02F, &gcm12, 1), -EINVAL);
+	assert_int_equal(ktls_install(c, KTLS_DIR_TX, 0xC02F, &gcm12, 1), -EPROTOTYPE);
 	close(c);
 	close(s);
 }

@@ -25,6 +25,7 @@
 #include <ktls.h>
 
 #include "../common/kernel-suite.h"
+#include "../common/new-reader.h"
 
 #define CONNS 1000
 #define CHUNK 65536
@@ -86,7 +87,7 @@ static void open_conn(struct conn *c, int i, uint64_t volume)
 		assert_int_equal(ktls_install(c->r, KTLS_DIR_RX, suite, &s, 1), 0);
 		struct ktls_suite_info si = { .sz = sizeof(si) };
 		assert_int_equal(ktls_suite_info(suite, &si), 0);
-		c->reader = ktls_reader_new(si.tls_version, 0);
+		c->reader = new_reader(si.tls_version, 0);
 		assert_non_null(c->reader);
 	}
 	set_nonblocking(c->w);
@@ -146,7 +147,7 @@ static void on_writable(struct conn *c, uint8_t *buf)
 static void on_readable(struct conn *c, uint8_t *buf)
 {
 	for (;;) {
-		ssize_t n = c->kc ? ktls_conn_read(c->kc, buf, CHUNK, 0) : ktls_read(c->reader, c->r, buf, CHUNK, 0);
+		ssize_t n = c->kc ? ktls_conn_read(c->kc, buf, CHUNK, 0) : ktls_reader_read(c->reader, c->r, buf, CHUNK, 0);
 		if (n == -EAGAIN)
 			return;
 		if (n <= 0) {

@@ -137,7 +137,7 @@ static void padded_peer(uint32_t flags, int expect_no_pad)
 			 0);
 	assert_int_equal(no_pad_option(s.cfd), expect_no_pad);
 	assert_int_equal(ktls_socket_info(s.cfd, &info), 0);
-	if (info.source == KTLS_SOURCE_SOCK_DIAG)
+	if (info.source == KTLS_SOCKET_SOURCE_SOCK_DIAG)
 		assert_int_equal(info.rx_no_pad, expect_no_pad);
 
 	long long retries = tls_stat("TlsDecryptRetry");

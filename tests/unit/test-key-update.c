@@ -506,14 +506,14 @@ static void test_key_usage_and_automatic_update(void **state)
 	assert_int_equal(ktls_conn_check_limits(p.c[0]), 0);
 	pair_close(&p);
 
-	assert_int_equal(ktls_confidentiality_limit(0x1303, &limit), 0);
+	assert_int_equal(ktls_suite_confidentiality_limit(0x1303, &limit), 0);
 	assert_int_equal(limit, UINT64_C(1) << 62);
-	assert_int_equal(ktls_confidentiality_limit(0x1304, &limit), 0);
+	assert_int_equal(ktls_suite_confidentiality_limit(0x1304, &limit), 0);
 	assert_int_equal(limit, 11863283);
-	assert_int_equal(ktls_confidentiality_limit(0xC051, &limit), 0); /* ARIA-256-GCM */
+	assert_int_equal(ktls_suite_confidentiality_limit(0xC051, &limit), 0); /* ARIA-256-GCM */
 	assert_int_equal(limit, 23726566);
-	assert_int_equal(ktls_confidentiality_limit(0x1305, &limit), -EPROTONOSUPPORT);
-	assert_int_equal(ktls_confidentiality_limit(0x1301, NULL), -EFAULT);
+	assert_int_equal(ktls_suite_confidentiality_limit(0x1305, &limit), -EPROTONOSUPPORT);
+	assert_int_equal(ktls_suite_confidentiality_limit(0x1301, NULL), -EFAULT);
 }
 
 /* Every setsockopt of the KeyUpdate path fails once with each transient errno, then works:

@@ -293,7 +293,7 @@ static void test_allocation_failures(void **state)
 	EACH_ALLOCATION_FAILS((void)0, ktls_update_secret(0x1302, secret, 48, out), r == 0, (void)0);
 	EACH_ALLOCATION_FAILS((void)0, ktls_tls12_key_block(0xC030, master, 48, randoms, randoms, block, 72),
 			      r == 0, (void)0);
-	EACH_ALLOCATION_FAILS((void)0, (rd = ktls_reader_new(KTLS_TLS_1_3, 0)) ? 0 : -errno, rd != NULL,
+	EACH_ALLOCATION_FAILS((void)0, ktls_reader_new(KTLS_TLS_1_3, 0, &rd), r == 0,
 			      ktls_reader_free(rd); rd = NULL);
 	EACH_ALLOCATION_FAILS((d = kernel_double_new(1), sys = kernel_double_sys(d)),
 			      ktls_conn_open_sys(&sys, 0, 0x1302, &s, 0, &s, 0, NULL, &c), r == 0,

@@ -315,15 +315,15 @@ static ERL_NIF_TERM nif_socket_mode(ErlNifEnv *env, int argc, const ERL_NIF_TERM
 	if (ret < 0)
 		return error_tuple(env, ret);
 	const struct field fields[] = {
-		{ "tls", flag(env, info.tls == 1) },
+		{ "tls", flag(env, info.ulp == 1) },
 		{ "tx", atom(env, mode_name(info.tx_mode)) },
 		{ "rx", atom(env, mode_name(info.rx_mode)) },
 	};
 	return ok_map(env, fields, sizeof(fields) / sizeof(fields[0]));
 }
 
-/* record_type(Level, Type, Data) -> {ok, RecordType} | {error, enomsg}: one control message as
- * Erlang's socket module reports it, checked by libktls. */
+/* record_type(Level, Type, Data) -> {ok, RecordType} | none | {error, Reason}: one control
+ * message as Erlang's socket module reports it, checked by libktls. */
 static ERL_NIF_TERM nif_record_type(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[])
 {
 	union {
@@ -347,6 +347,8 @@ static ERL_NIF_TERM nif_record_type(ErlNifEnv *env, int argc, const ERL_NIF_TERM
 	ret = ktls_cmsg_record_type(&control, CMSG_SPACE(data.size), &record_type);
 	if (ret < 0)
 		return error_tuple(env, ret);
+	if (ret == 0)
+		return atom(env, "none");
 	return enif_make_tuple2(env, atom(env, "ok"), enif_make_uint(env, record_type));
 }
 
@@ -362,6 +364,7 @@ static ERL_NIF_TERM nif_reader_new(ErlNifEnv *env, int argc, const ERL_NIF_TERM 
 	struct reader_res *res;
 	ERL_NIF_TERM term;
 	uint16_t version;
+	int ret;
 
 	(void)argc;
 	if (enif_is_identical(argv[0], atom(env, "tlsv1.3")))
@@ -373,10 +376,11 @@ static ERL_NIF_TERM nif_reader_new(ErlNifEnv *env, int argc, const ERL_NIF_TERM 
 	res = enif_alloc_resource(reader_type, sizeof(*res));
 	if (!res)
 		return error_tuple(env, -ENOMEM);
-	res->reader = ktls_reader_new(version, 0);
-	if (!res->reader) {
+	res->reader = NULL;
+	ret = ktls_reader_new(version, 0, &res->reader);
+	if (ret < 0) {
 		enif_release_resource(res);
-		return error_tuple(env, -ENOMEM);
+		return error_tuple(env, ret);
 	}
 	term = enif_make_resource(env, res);
 	enif_release_resource(res);

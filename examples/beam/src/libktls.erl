@@ -84,7 +84,7 @@ probe_kernel() -> nif().
 socket_mode(_Fd) -> nif().
 
 %% @doc The record type in one control message of a `socket:recvmsg/5' result.
--spec record_type(integer(), integer(), binary()) -> {ok, 0..255} | {error, reason()}.
+-spec record_type(integer(), integer(), binary()) -> {ok, 0..255} | none | {error, reason()}.
 record_type(_Level, _Type, _Data) -> nif().
 
 %% @doc A sans-I/O record reader (`ktls_reader'): feed it what was received, record by record.
@@ -393,7 +393,7 @@ control_record_type([]) ->
 control_record_type([#{level := Level, type := Type, data := Data} | Rest]) ->
     case record_type(level_number(Level), Type, Data) of
         {ok, _} = Ok -> Ok;
-        {error, enomsg} -> control_record_type(Rest)
+        none -> control_record_type(Rest)
     end.
 
 level_number(Level) when is_integer(Level) -> Level;
