@@ -27,7 +27,11 @@ LD_LIBRARY_PATH=$libdir "$tmp/consumer"
 ${CC:-cc} -std=c99 -o "$tmp/consumer-static" "$src" $(pkg-config --cflags libktls) \
 	"$libdir/libktls.a" $(pkg-config --libs-only-l --static libktls | sed 's/-lktls//')
 "$tmp/consumer-static"
-echo "installed under prefix $prefix: consumer built and ran (shared and static)"
+license=$(find "$tmp/root" -path '*/doc/libktls/LICENSE' | head -n 1)
+[ -n "$license" ] && grep -q "MIT License" "$license" || { echo "FAIL: the MIT LICENSE was not installed"; exit 1; }
+git -C "$(dirname "$0")" ls-files --error-unmatch ../../LICENSE >/dev/null 2>&1 ||
+	[ ! -d "$(dirname "$0")/../../.git" ] || { echo "FAIL: LICENSE is not tracked: meson dist would leave it out"; exit 1; }
+echo "installed under prefix $prefix: consumer built and ran (shared and static), LICENSE installed"
 if [ $# -gt 0 ]; then
 	LD_LIBRARY_PATH=$libdir "$@"
 fi
