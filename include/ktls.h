@@ -793,7 +793,7 @@ LIBKTLS_API LIBKTLS_WUR int ktls_suite_confidentiality_limit(uint16_t suite, uin
  * Whether the running kernel can replace TLS 1.3 keys on a kTLS socket (Linux 6.14+), probed on a
  * loopback socket pair. @return 1, 0, or a negative errno (-ENOENT: no kTLS at all). @since 1.0
  */
-LIBKTLS_API LIBKTLS_WUR int ktls_kernel_can_rekey(void);
+LIBKTLS_API LIBKTLS_WUR int ktls_probe_rekey(void);
 
 /* ---------------------------------------------------------------------------------------------
  * 7. What the kernel, a socket and a NIC can do
@@ -956,7 +956,8 @@ struct ktls_netdev_info {
 	int32_t ifindex;
 	/** enum ktls_netdev_source */
 	int32_t source;
-	char name[16];
+	/** the interface's name */
+	char ifname[16];
 	/** enum ktls_feature_flag bits of tls-hw-tx-offload, tls-hw-rx-offload, tls-hw-record */
 	uint8_t tls_tx, tls_rx, tls_record;
 };

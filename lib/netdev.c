@@ -283,7 +283,7 @@ static int netdev_info(const char *ifname, struct ktls_netdev_info *info, int al
 			return r;
 	}
 	out.ifindex = (int32_t)index;
-	strncpy(out.name, ifname, sizeof(out.name) - 1);
+	strncpy(out.ifname, ifname, sizeof(out.ifname) - 1);
 	out.tls_tx = flags[KTLS_FEAT_TX];
 	out.tls_rx = flags[KTLS_FEAT_RX];
 	out.tls_record = flags[KTLS_FEAT_RECORD];

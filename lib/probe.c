@@ -74,7 +74,7 @@ LIBKTLS_API int ktls_probe_cipher(uint16_t tls_version, uint16_t cipher_type, en
 
 /* Set TLS 1.3 TX keys twice: the second succeeds only where the kernel can rekey (6.14+); before
  * that it gives EBUSY. */
-LIBKTLS_API int ktls_kernel_can_rekey(void)
+LIBKTLS_API int ktls_probe_rekey(void)
 {
 	const struct ktls_cipher *gcm = ktls_cipher_find(TLS_CIPHER_AES_GCM_128);
 	int fd = ulp_socket();
@@ -126,7 +126,7 @@ LIBKTLS_API int ktls_probe_kernel(struct ktls_kernel_caps *caps)
 	k.tls13_tx = probe_on(fd, KTLS_TLS_1_3, gcm, KTLS_DIR_TX) == 1;
 	k.tls13_rx = probe_on(fd, KTLS_TLS_1_3, gcm, KTLS_DIR_RX) == 1;
 	close(fd);
-	int r = ktls_kernel_can_rekey();
+	int r = ktls_probe_rekey();
 	k.rekey = r == 1;
 	/* TOE is a netdev feature bit: the kernel names it (in every device's list) while it has it */
 	struct ktls_netdev_info lo = { .sz = sizeof(lo) };

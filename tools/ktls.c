@@ -191,11 +191,11 @@ static int show_netdev(const char *name)
 	const char *source = info.source == KTLS_NETDEV_SOURCE_NETLINK ? "netlink" : "ioctl";
 	if (json) {
 		json_object_begin(json, NULL);
-		json_string(json, "ifname", info.name);
+		json_string(json, "ifname", info.ifname);
 		json_int(json, "ifindex", info.ifindex);
 		json_string(json, "source", source);
 	} else {
-		printf("%s (index %d, via %s)\n", info.name, info.ifindex,
+		printf("%s (index %d, via %s)\n", info.ifname, info.ifindex,
 		       info.source == KTLS_NETDEV_SOURCE_NETLINK ? "ethtool netlink" : "SIOCETHTOOL");
 	}
 	print_features("tls-hw-tx-offload", info.tls_tx);

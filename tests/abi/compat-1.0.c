@@ -77,7 +77,7 @@ static void test_netdev_info(void **state)
 
 	(void)state;
 	assert_int_equal(ktls_netdev_info("lo", &v10), 0);
-	assert_string_equal(v10.name, "lo");
+	assert_string_equal(v10.ifname, "lo");
 	memset(&later, 0xA5, sizeof(later));
 	later.v.sz = sizeof(later);
 	assert_int_equal(ktls_netdev_info("lo", &later.v), 0);

@@ -96,7 +96,7 @@ static void test_struct_layouts(void **state)
 	assert_int_equal(offsetof(struct ktls_netdev_info, sz), 0);
 	assert_int_equal(offsetof(struct ktls_netdev_info, ifindex), 8);
 	assert_int_equal(offsetof(struct ktls_netdev_info, source), 12);
-	assert_int_equal(offsetof(struct ktls_netdev_info, name), 16);
+	assert_int_equal(offsetof(struct ktls_netdev_info, ifname), 16);
 	assert_int_equal(offsetof(struct ktls_netdev_info, tls_tx), 32);
 	assert_int_equal(offsetof(struct ktls_netdev_info, tls_rx), 33);
 	assert_int_equal(offsetof(struct ktls_netdev_info, tls_record), 34);

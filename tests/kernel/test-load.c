@@ -262,9 +262,9 @@ int main(void)
 		cmocka_unit_test(test_thousand_connections_and_faults),
 	};
 	require_ktls_kernel();
-	can_rekey = ktls_kernel_can_rekey();
+	can_rekey = ktls_probe_rekey();
 	if (can_rekey < 0) {
-		fprintf(stderr, "ktls_kernel_can_rekey: %s\n", ktls_strerror(can_rekey));
+		fprintf(stderr, "ktls_probe_rekey: %s\n", ktls_strerror(can_rekey));
 		return 1;
 	}
 	return cmocka_run_group_tests(tests, fd_leak_setup, fd_leak_teardown);

@@ -612,11 +612,11 @@ static ERL_NIF_TERM nif_follow_key_update(ErlNifEnv *env, int argc, const ERL_NI
 }
 
 /* Our own update: refused with -EBUSY, before anything is sent, where the kernel cannot rekey
- * (asked once per Keys, with ktls_kernel_can_rekey()'s probe socket). */
+ * (asked once per Keys, with ktls_probe_rekey()'s probe socket). */
 static int own_update(int fd, struct keys_res *k, int request)
 {
 	if (k->can_rekey < 0) {
-		int ret = ktls_kernel_can_rekey();
+		int ret = ktls_probe_rekey();
 		if (ret < 0)
 			return ret;
 		k->can_rekey = ret;
