@@ -69,7 +69,7 @@ build=$(cd "${1:-$root/build}" && pwd) || exit 1
 meson compile -C "$build" >/dev/null || { echo "run-bench: the build failed" >&2; exit 1; }
 bench=$build/bench/ktls-bench
 [ -x "$bench" ] || { echo "run-bench: $bench was not built (-Dexamples=true)" >&2; exit 1; }
-if "$build/tools/ktls" probe --json | grep -q '"tls":1'; then
+if "$build/tools/ktls" probe >/dev/null; then
 	exec "$0" --inner "$bench"
 fi
 echo "This kernel ($(uname -r)) has no kTLS: running the benchmark inside the test VM."
