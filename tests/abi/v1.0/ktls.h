@@ -183,13 +183,17 @@ struct ktls_secrets {
  * Attach the "tls" upper-layer protocol to a connected TCP socket if it is not attached yet, and
  * install the record keys of one direction.
  *
- * @param fd      a connected TCP socket (IPv4 or IPv6) whose handshake is complete and whose kernel
- *                receive queue holds no record that was already decrypted in userspace
+ * @param fd      a connected TCP socket (IPv4 or IPv6) whose handshake is complete; the TLS
+ *                library that did it must not have read past the handshake (no read-ahead: every
+ *                later record must still be in the kernel)
  * @param dir     KTLS_DIR_TX or KTLS_DIR_RX
  * @param suite   IANA cipher-suite number (0x1301, 0xC02F, ...): fixes TLS version, AEAD and hash
  * @param secrets key material, see struct ktls_secrets
- * @param seq     sequence number of the next record in that direction (0 after a TLS 1.3
- *                handshake; 1 after a TLS 1.2 one, whose Finished used 0)
+ * @param seq     sequence number of the next record in that direction under these keys: every
+ *                record already sent or received under them counts, post-handshake ones too.
+ *                TLS 1.3: 0 only if none went yet — a server that sent NewSessionTickets (OpenSSL
+ *                sends 2 by default, 1 after resumption) installs TX at that count, and its client
+ *                RX at the count it already read in userspace; TLS 1.2: 1, as Finished used 0
  *
  * Argument errors are reported before the socket is touched:
  * - -EFAULT: @p secrets is NULL, or a pointer it needs is NULL
@@ -205,8 +209,8 @@ struct ktls_secrets {
  * - -ENOTCONN: the socket is not connected (never connected, listening, or closed)
  * - -ENOENT: kernel TLS is unavailable: the tls module is not loaded or not built
  * - -EEXIST: another upper-layer protocol is attached to the socket
- * - -EINVAL: the other direction (or, when rekeying, this one) already has keys of another TLS
- *   version or cipher: the kernel requires one version and cipher for both directions
+ * - -EPROTOTYPE: the other direction (or, when rekeying, this one) already has keys of another
+ *   TLS version or cipher: the kernel requires one version and cipher for both directions
  * - -EOPNOTSUPP: the running kernel does not know this TLS version or cipher (kernel too old)
  * - -ENOPKG: the running kernel knows the cipher but lacks its crypto implementation (SM4 and
  *   ARIA on most distribution kernels)
@@ -677,8 +681,9 @@ enum ktls_conn_flag {
  * Both directions are validated and their keys derived before anything reaches the kernel;
  * then TX is installed, then RX. Every error but one leaves the socket as it was: the TLS
  * library that did the handshake can go on in userspace.
- * @return 0 and *@p conn; -EINVAL also for a TLS 1.3 key/IV without a secret, or unknown
- * non-zero option bytes past what this version knows; -ENOMEM; otherwise as ktls_install(),
+ * @return 0 and *@p conn; -EINVAL also for a TLS 1.3 key/IV without a secret, an @p opts
+ * smaller than 1.0's, unknown flags, a non-zero reserved field or non-zero option bytes past
+ * what this version knows; -ENOMEM; otherwise as ktls_install(),
  * with nothing installed — except -ENOTRECOVERABLE: the TX keys are in the kernel and the
  * kernel refused the RX keys. Sending is the kernel's from then on; receiving can stay in
  * userspace (as OpenSSL's own TLS 1.3 kTLS does), or close the connection.
