@@ -39,8 +39,8 @@ struct ktls_suite {
 /* Sized structs, as libbpf's OPTS: the caller's sz covers at least the fields of 1.0 (up to
  * and including `last`); a caller built against a newer header passes a larger sz. */
 #define KTLS_SIZE_UPTO(type, last) (offsetof(type, last) + sizeof(((type *)0)->last))
-/* Give the caller (dst, whose first member sz says its size) what both sides know of src, and
- * zeros for fields only the caller knows. */
+/* Give the caller (dst, whose first member sz says its size) what both sides know of src; fields
+ * only the caller knows stay as the caller set them. */
 void ktls_sized_copy_out(void *dst, const void *src, size_t src_size);
 
 #define KTLS_CRYPTO_INFO_HDR 4

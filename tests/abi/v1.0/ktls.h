@@ -36,8 +36,8 @@
  * - Structs that carry a @c sz first grow at their end: set @c sz to sizeof the struct your
  *   header declares (KTLS_OPTS() does). The library reads and writes only what @c sz covers and
  *   accepts any @c sz down to the struct's 1.0 size: a program built against 1.0 keeps working
- *   with every 1.x library, and one built against a later header gets zeros for fields an older
- *   library does not know. Options with non-zero bytes the library does not know are refused
+ *   with every 1.x library, and one built against a later header finds the fields an older
+ *   library does not know as it set them (KTLS_OPTS() sets them to 0). Options with non-zero bytes the library does not know are refused
  *   (-EINVAL). struct ktls_secrets, struct ktls_alert and struct ktls_stat have no @c sz: they are
  *   frozen as they are (a new kind of secret or counter gets a new struct).
  *
