@@ -41,7 +41,7 @@ static int family_cb(const struct nlmsghdr *nlh, void *data)
 
 int ktls_ethtool_family(uint16_t *id)
 {
-	char buf[256];
+	char buf[256] = { 0 };
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 
 	nlh->nlmsg_type = GENL_ID_CTRL;
@@ -183,7 +183,7 @@ struct nlmsghdr *ktls_ethtool_request(char *buf, uint16_t family, uint8_t cmd, c
 
 static int netlink_info(const char *ifname, uint8_t flags[KTLS_FEAT_COUNT])
 {
-	char buf[512];
+	char buf[512] = { 0 }; /* libmnl leaves attribute padding as it finds it */
 	uint16_t family;
 	int r = ktls_ethtool_family(&family);
 
@@ -319,7 +319,7 @@ LIBKTLS_API int ktls_socket_ifindex(int fd)
 {
 	struct sockaddr_storage peer;
 	socklen_t len = sizeof(peer);
-	char buf[256];
+	char buf[256] = { 0 };
 	int oif = 0;
 
 	int r = ktls_check_tcp_socket(fd);
