@@ -19,7 +19,7 @@ LIBKTLS_API int ktls_send_handshake(int fd, uint8_t type, const void *body, size
 		return -EFAULT;
 	if (body_len > HANDSHAKE_LEN_MAX)
 		return -EMSGSIZE;
-	int r = ktls_tx_installed(fd);
+	int r = ktls_keys_installed(fd, KTLS_DIR_TX, NULL);
 	if (r < 0)
 		return r;
 	ssize_t n = ktls_send_iov(fd, KTLS_RECORD_HANDSHAKE, iov, body_len ? 2 : 1, flags);

@@ -34,8 +34,7 @@ int ktls_check_tcp_socket(int fd)
 	return 0;
 }
 
-/* 1: "tls" attached; 0: nothing attached; -EEXIST: another ULP. */
-static int ulp_state(int fd)
+int ktls_ulp_state(int fd)
 {
 	char name[32] = "";
 	socklen_t len = sizeof(name) - 1;
@@ -52,7 +51,7 @@ static int attach_ulp(int fd)
 	struct tcp_info ti;
 	socklen_t len = sizeof(ti);
 
-	int r = ulp_state(fd);
+	int r = ktls_ulp_state(fd);
 	if (r != 0)
 		return r < 0 ? r : 0;
 
@@ -70,21 +69,19 @@ static int attach_ulp(int fd)
 	case ENOPROTOOPT: /* kernel older than 4.13: no ULP at all */
 		return -ENOENT;
 	case EEXIST: /* attached meanwhile, by another thread or another ULP */
-		r = ulp_state(fd);
+		r = ktls_ulp_state(fd);
 		return r == 1 ? 0 : -EEXIST;
 	default:
 		return -errno;
 	}
 }
 
-/* 1 when a direction already has keys of another version or cipher than hdr. A 4-byte buffer
- * makes the kernel return only the header, never the key. */
+/* 1 when a direction already has keys of another version or cipher than hdr. */
 static int conflicts_with(int fd, int dir, const struct tls_crypto_info *hdr)
 {
 	struct tls_crypto_info cur;
-	socklen_t len = sizeof(cur);
 
-	return getsockopt(fd, SOL_TLS, dir, &cur, &len) == 0 &&
+	return ktls_keys_installed(fd, dir, &cur) == 0 &&
 	       (cur.version != hdr->version || cur.cipher_type != hdr->cipher_type);
 }
 

@@ -63,8 +63,12 @@ void ktls_stackzero(void);
 
 #define KTLS_HANDSHAKE_HDR 4
 
-/* 0 when fd has kTLS TX keys; -ENOKEY when not (sending would leak plaintext); -EBADF, -ENOTSOCK. */
-int ktls_tx_installed(int fd);
+struct tls_crypto_info;
+/* 0 when fd has kTLS keys in direction dir (TLS_TX, TLS_RX), and their header in *hdr unless it is
+ * NULL; -ENOKEY when not (sending without TX keys would leak plaintext); -EBADF, -ENOTSOCK. */
+int ktls_keys_installed(int fd, int dir, struct tls_crypto_info *hdr);
+/* The upper-layer protocol of a TCP socket: 1 "tls", 0 none, -EEXIST another, or -errno. */
+int ktls_ulp_state(int fd);
 
 /* ktls_recv_record() for callers that checked buf and record_type already. */
 ssize_t ktls_recv_record_unchecked(int fd, void *buf, size_t len, uint8_t *record_type, int flags);

@@ -112,14 +112,16 @@ ssize_t ktls_send_iov(int fd, uint8_t record_type, struct iovec *iov, size_t iov
 	return (ssize_t)sent;
 }
 
-/* Without kTLS TX the kernel ignores the record-type cmsg and would send the bytes in clear. */
-int ktls_tx_installed(int fd)
+int ktls_keys_installed(int fd, int dir, struct tls_crypto_info *hdr)
 {
-	struct tls_crypto_info hdr;
-	socklen_t len = sizeof(hdr);
+	struct tls_crypto_info h;
+	socklen_t len = sizeof(h); /* only the header: the kernel returns no key for it */
 
-	if (getsockopt(fd, SOL_TLS, TLS_TX, &hdr, &len) == 0)
+	if (getsockopt(fd, SOL_TLS, dir, &h, &len) == 0) {
+		if (hdr)
+			*hdr = h;
 		return 0;
+	}
 	switch (errno) {
 	case EBADF:
 	case ENOTSOCK:
@@ -135,7 +137,8 @@ LIBKTLS_API ssize_t ktls_send_record(int fd, uint8_t record_type, const void *bu
 
 	if (!buf)
 		return -EFAULT;
-	int r = ktls_tx_installed(fd);
+	/* Without kTLS TX the kernel ignores the record-type cmsg and sends the bytes in clear. */
+	int r = ktls_keys_installed(fd, KTLS_DIR_TX, NULL);
 	if (r < 0)
 		return r;
 	return ktls_send_iov(fd, record_type, &iov, 1, flags);

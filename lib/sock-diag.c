@@ -201,22 +201,19 @@ static int diag_lookup(int fd, struct ktls_socket_info *info)
 /* The tls ULP attached or not, with getsockopt alone: what an unprivileged caller can see. */
 static int sockopt_info(int fd, struct ktls_socket_info *info)
 {
-	char name[16] = "";
-	socklen_t len = sizeof(name) - 1;
-
 	memset(info, 0, sizeof(*info));
 	info->source = KTLS_SOCKET_SOURCE_SOCKOPT;
 	info->tx_mode = info->rx_mode = KTLS_MODE_NONE;
-	if (getsockopt(fd, IPPROTO_TCP, TCP_ULP, name, &len) < 0 && errno != ENOPROTOOPT)
-		return -errno;
-	info->ulp = name[0] == '\0' ? 0 : strcmp(name, "tls") == 0 ? 1 : -1;
+	int ulp = ktls_ulp_state(fd);
+	if (ulp < 0 && ulp != -EEXIST)
+		return ulp;
+	info->ulp = ulp == -EEXIST ? -1 : ulp;
 	if (info->ulp != 1)
 		return 0;
 	for (int dir = TLS_TX; dir <= TLS_RX; dir++) {
 		struct tls_crypto_info hdr;
-		socklen_t hlen = sizeof(hdr);
-		if (getsockopt(fd, SOL_TLS, dir, &hdr, &hlen) < 0)
-			continue; /* EBUSY: no keys this way */
+		if (ktls_keys_installed(fd, dir, &hdr) < 0)
+			continue; /* no keys this way */
 		info->tls_version = hdr.version;
 		info->cipher_type = hdr.cipher_type;
 		*(dir == TLS_TX ? &info->tx_mode : &info->rx_mode) = KTLS_MODE_UNKNOWN;

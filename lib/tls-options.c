@@ -2,9 +2,6 @@
 /* The kernel's per-socket TLS options beyond the keys: zero-copy receive, record size limit. */
 #include <errno.h>
 #include <linux/tls.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <string.h>
 #include <sys/socket.h>
 
 #include "ktls-internal.h"
@@ -14,12 +11,9 @@
 /* SOL_TLS options give ENOPROTOOPT both without the tls ULP and on a kernel that lacks them. */
 static int unknown_option_reason(int fd)
 {
-	char name[16] = "";
-	socklen_t len = sizeof(name) - 1;
+	int ulp = ktls_ulp_state(fd);
 
-	if (getsockopt(fd, IPPROTO_TCP, TCP_ULP, name, &len) < 0 && errno != ENOPROTOOPT)
-		return -errno;
-	return strcmp(name, "tls") == 0 ? -EOPNOTSUPP : -ENOKEY;
+	return ulp == 1 ? -EOPNOTSUPP : ulp == 0 || ulp == -EEXIST ? -ENOKEY : ulp;
 }
 
 static int set_tls_option(int fd, int opt, const void *val, socklen_t len)
@@ -39,17 +33,10 @@ int ktls_set_no_pad(int fd, int on)
 LIBKTLS_API int ktls_set_rx_expect_no_pad(int fd, int on)
 {
 	struct tls_crypto_info rx;
-	socklen_t len = sizeof(rx);
 
-	if (getsockopt(fd, SOL_TLS, TLS_RX, &rx, &len) < 0) {
-		switch (errno) {
-		case EBADF:
-		case ENOTSOCK:
-			return -errno;
-		default: /* EBUSY: no RX keys; ENOPROTOOPT, EOPNOTSUPP: no tls ULP */
-			return -ENOKEY;
-		}
-	}
+	int r = ktls_keys_installed(fd, KTLS_DIR_RX, &rx);
+	if (r < 0)
+		return r;
 	if (rx.version != KTLS_TLS_1_3)
 		return -EOPNOTSUPP;
 	return ktls_set_no_pad(fd, on);
