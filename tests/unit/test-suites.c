@@ -193,9 +193,38 @@ static void test_version(void **state)
 	assert_string_equal(ktls_version(), LIBKTLS_VERSION_STRING);
 }
 
+/* RFC 8449's record_size_limit as TLS_TX_MAX_PAYLOAD_LEN: TLS 1.3 counts the content-type byte. */
+static void test_record_payload_limit(void **state)
+{
+	static const struct {
+		uint16_t version;
+		uint32_t limit;
+		uint16_t payload;
+	} ok[] = {
+		{ KTLS_TLS_1_3, 64, 63 },       { KTLS_TLS_1_3, 512, 511 },     { KTLS_TLS_1_3, 16385, 16384 },
+		{ KTLS_TLS_1_3, 100000, 16384 }, { KTLS_TLS_1_2, 64, 64 },       { KTLS_TLS_1_2, 1000, 1000 },
+		{ KTLS_TLS_1_2, 16384, 16384 },  { KTLS_TLS_1_2, 16385, 16384 },
+	};
+	uint16_t p;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		p = 0;
+		assert_int_equal(ktls_record_payload_limit(ok[i].version, ok[i].limit, &p), 0);
+		assert_int_equal(p, ok[i].payload);
+	}
+	p = 7;
+	assert_int_equal(ktls_record_payload_limit(KTLS_TLS_1_3, 63, &p), -EINVAL);
+	assert_int_equal(ktls_record_payload_limit(KTLS_TLS_1_2, 0, &p), -EINVAL);
+	assert_int_equal(ktls_record_payload_limit(0x0301, 512, &p), -EINVAL);
+	assert_int_equal(p, 7); /* untouched on failure */
+	assert_int_equal(ktls_record_payload_limit(KTLS_TLS_1_3, 512, NULL), -EFAULT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_record_payload_limit),
 		cmocka_unit_test(test_table_consistent_and_ordered),
 		cmocka_unit_test(test_agrees_with_libssl),
 		cmocka_unit_test(test_suite_info_abi),
