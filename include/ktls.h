@@ -395,12 +395,16 @@ enum ktls_alert_description {
 };
 
 /** Handshake message types that can follow a completed handshake. The reader delivers
- * NewSessionTicket and KeyUpdate (TLS 1.3) and HelloRequest (TLS 1.2); a CertificateRequest
+ * NewSessionTicket and KeyUpdate (TLS 1.3) and HelloRequest and ClientHello (TLS 1.2: a
+ * renegotiation asked for by the server or started by the client; a struct ktls_conn refuses both
+ * itself, see ktls_conn_read()); a CertificateRequest
  * (TLS 1.3 post-handshake authentication) ends the connection with unexpected_message, as
  * RFC 8446 §4.6.2 requires of a client that did not offer post_handshake_auth: a program that
  * offers it must keep the record layer in userspace. @since 1.0 */
 enum ktls_handshake_type {
 	KTLS_HANDSHAKE_HELLO_REQUEST = 0,
+	/** a TLS 1.2 client starting a renegotiation. @since 1.1 */
+	KTLS_HANDSHAKE_CLIENT_HELLO = 1,
 	KTLS_HANDSHAKE_NEW_SESSION_TICKET = 4,
 	KTLS_HANDSHAKE_CERTIFICATE_REQUEST = 13,
 	KTLS_HANDSHAKE_KEY_UPDATE = 24
@@ -592,7 +596,8 @@ LIBKTLS_API LIBKTLS_WUR int ktls_reader_feed(struct ktls_reader *reader, uint8_t
 /**
  * Take the next complete handshake message: its type and body. @p *body points into the reader and
  * stays valid until the next call on it. Messages allowed after the handshake are delivered:
- * TLS 1.3 NewSessionTicket and KeyUpdate, TLS 1.2 HelloRequest; anything else made
+ * TLS 1.3 NewSessionTicket and KeyUpdate, TLS 1.2 HelloRequest and ClientHello (answer a
+ * renegotiation with a no_renegotiation warning alert, or end the connection); anything else made
  * ktls_reader_feed() fail with -EPROTO instead.
  * @return 1 and the message; 0 when none is waiting; -EFAULT. @since 1.0
  */
@@ -704,16 +709,22 @@ LIBKTLS_API void ktls_conn_free(struct ktls_conn *conn);
  *   ktls_conn_next_message()
  * - -EKEYEXPIRED: the peer updated its keys and this kernel cannot install the new ones (Linux
  *   before 6.14): the connection cannot continue. Reported on the KeyUpdate itself, never as a
- *   decryption error later.
- * - -EXFULL: the peer sent more KeyUpdates than the options allow in the window
+ *   decryption error later. Before ending the connection, send the peer an internal_error alert.
+ * - -EXFULL: the peer sent more KeyUpdates (or TLS 1.2 renegotiation attempts) than the options
+ *   allow in the window
  * - -EPROTO: a malformed KeyUpdate (the alert to send is in ktls_conn_reader())
  * - a negative errno from installing the peer's new key (-EMFILE, -ENOMEM, -EINTR, ...): nothing
  *   is lost, call again to retry
  *
+ * TLS 1.2 renegotiation is refused as RFC 5246 §7.2.2 allows: a HelloRequest (from a server) or
+ * ClientHello (from a client) is answered with a no_renegotiation warning alert and reading goes
+ * on; the peer decides whether the connection continues (OpenSSL ends it with a fatal
+ * handshake_failure, GnuTLS continues).
+ *
  * It never blocks on a send and never returns a send's error for a read's: when the peer asked
- * for our KeyUpdate (update_requested), the answer is sent with MSG_DONTWAIT; if the send
- * buffer is full it stays pending (ktls_conn_send_pending() says so) and goes out before the
- * next data written with ktls_conn_write(), or with ktls_conn_flush().
+ * for our KeyUpdate (update_requested), or for a renegotiation, the answer is sent with
+ * MSG_DONTWAIT; if the send buffer is full it stays pending (ktls_conn_send_pending() says so)
+ * and goes out before the next data written with ktls_conn_write(), or with ktls_conn_flush().
  * @since 1.0
  */
 LIBKTLS_API LIBKTLS_WUR ssize_t ktls_conn_read(struct ktls_conn *conn, void *buf, size_t len, int flags);

@@ -23,6 +23,7 @@ struct ktls_conn {
 	int tx_key_pending;       /* our KeyUpdate went out; the next TX key is not installed yet */
 	int rx_key_pending;       /* the peer's KeyUpdate arrived; the next RX key is not installed yet */
 	int answer_pending;       /* the peer asked us to update: send our KeyUpdate, then rekey TX */
+	uint32_t refusals_pending; /* TLS 1.2 renegotiations to answer with no_renegotiation */
 	int error;                /* non-zero once the connection cannot go on */
 	uint32_t max_peer_updates, window_ms;
 	uint64_t auto_update_records;
@@ -123,13 +124,31 @@ static int update_tx(struct ktls_conn *c, int request, int flags)
 	return install_pending_tx(c);
 }
 
-/* What a KeyUpdate left to send, in RFC 8446 §4.6.3 order: the next TX key of a KeyUpdate that
- * went out, then the answer the peer asked for. -EAGAIN: the send buffer is full. */
+static int send_refusals(struct ktls_conn *c, int flags)
+{
+	static const uint8_t alert[2] = { KTLS_ALERT_LEVEL_WARNING, KTLS_ALERT_NO_RENEGOTIATION };
+
+	while (c->refusals_pending) {
+		ssize_t n = c->sys.send_record(c->sys.ctx, c->fd, KTLS_RECORD_ALERT, alert, sizeof(alert), flags);
+		if (n < 0)
+			return (int)n;
+		if (n != sizeof(alert))
+			return c->error = -EIO;
+		c->refusals_pending--;
+	}
+	return 0;
+}
+
+/* What the peer's control messages left to send, before any data: refusals of renegotiation;
+ * the next TX key of a KeyUpdate that went out, then the answer the peer asked for (RFC 8446
+ * §4.6.3 order). -EAGAIN: the send buffer is full. */
 static int flush_tx(struct ktls_conn *c, int flags)
 {
+	int r = send_refusals(c, flags);
+	if (r < 0)
+		return r;
 	for (;;) {
-		int r = install_pending_tx(c);
-		if (r < 0)
+		if ((r = install_pending_tx(c)) < 0)
 			return r;
 		if (!c->answer_pending)
 			return 0;
@@ -164,6 +183,19 @@ static int fail_with_alert(struct ktls_conn *c, int error, uint8_t alert)
 	return c->error = ktls_reader_fail(c->reader, error, alert);
 }
 
+/* Key updates and renegotiation attempts share one budget per time window. */
+static int count_peer_request(struct ktls_conn *c)
+{
+	uint64_t now = now_ms();
+	if (now - c->window_start_ms >= c->window_ms) {
+		c->window_start_ms = now;
+		c->window_updates = 0;
+	}
+	if (++c->window_updates > c->max_peer_updates)
+		return c->error = -EXFULL;
+	return 0;
+}
+
 static int peer_key_update(struct ktls_conn *c, const uint8_t *body, size_t len)
 {
 	int requested;
@@ -172,13 +204,8 @@ static int peer_key_update(struct ktls_conn *c, const uint8_t *body, size_t len)
 		return fail_with_alert(c, -EPROTO, len == 1 ? KTLS_ALERT_ILLEGAL_PARAMETER : KTLS_ALERT_DECODE_ERROR);
 	if (ktls_reader_has_more(c->reader)) /* a key change must end its record (RFC 8446 §5.1) */
 		return fail_with_alert(c, -EPROTO, KTLS_ALERT_UNEXPECTED_MESSAGE);
-	uint64_t now = now_ms();
-	if (now - c->window_start_ms >= c->window_ms) {
-		c->window_start_ms = now;
-		c->window_updates = 0;
-	}
-	if (++c->window_updates > c->max_peer_updates)
-		return c->error = -EXFULL;
+	if (count_peer_request(c) < 0)
+		return c->error;
 	if (c->can_rekey == 0) /* the kernel refused a replacement key on this socket already */
 		return c->error = -EKEYEXPIRED;
 	c->rx_key_pending = 1;
@@ -186,20 +213,30 @@ static int peer_key_update(struct ktls_conn *c, const uint8_t *body, size_t len)
 	return 0;
 }
 
-/* Handle the KeyUpdates at the head of the reader's queue; 1 when another message is waiting. */
+static int is_renegotiation(const struct ktls_conn *c, int type)
+{
+	return c->suite->version == KTLS_TLS_1_2 &&
+	       (type == KTLS_HANDSHAKE_HELLO_REQUEST || type == KTLS_HANDSHAKE_CLIENT_HELLO);
+}
+
+/* Handle the KeyUpdates and renegotiation attempts at the head of the reader's queue; 1 when
+ * another message is waiting. */
 static int take_key_updates(struct ktls_conn *c)
 {
 	int type;
 
-	while ((type = ktls_reader_peek_type(c->reader)) == KTLS_HANDSHAKE_KEY_UPDATE) {
+	while ((type = ktls_reader_peek_type(c->reader)) == KTLS_HANDSHAKE_KEY_UPDATE ||
+	       is_renegotiation(c, type)) {
 		uint8_t t;
 		const uint8_t *body;
 		size_t len;
 		if (ktls_reader_next_message(c->reader, &t, &body, &len) != 1)
 			return -EIO;
-		int r = peer_key_update(c, body, len);
+		int r = type == KTLS_HANDSHAKE_KEY_UPDATE ? peer_key_update(c, body, len) : count_peer_request(c);
 		if (r < 0)
 			return r;
+		if (type != KTLS_HANDSHAKE_KEY_UPDATE)
+			c->refusals_pending++;
 	}
 	return type >= 0;
 }
@@ -246,7 +283,8 @@ LIBKTLS_API ssize_t ktls_conn_read(struct ktls_conn *c, void *buf, size_t len, i
 		return -EFAULT;
 	if (len == 0)
 		return -EINVAL;
-	if (c->error || c->rx_key_pending || c->answer_pending || c->tx_key_pending || !ktls_reader_idle(c->reader))
+	if (c->error || c->rx_key_pending || c->answer_pending || c->tx_key_pending || c->refusals_pending ||
+	    !ktls_reader_idle(c->reader))
 		return conn_read_slow(c, buf, len, flags);
 	/* The data path: one receive into one buffer; data goes straight back. */
 	ssize_t n = c->sys.recv_data(c->sys.ctx, c->fd, buf, len, flags);
@@ -281,7 +319,7 @@ LIBKTLS_API int ktls_conn_send_pending(const struct ktls_conn *c)
 {
 	if (!c)
 		return -EFAULT;
-	return c->answer_pending || c->tx_key_pending;
+	return c->answer_pending || c->tx_key_pending || c->refusals_pending;
 }
 
 LIBKTLS_API ssize_t ktls_conn_write(struct ktls_conn *c, const void *buf, size_t len, int flags)

@@ -111,7 +111,7 @@ static int allowed_after_handshake(const struct ktls_reader *r, uint8_t type)
 {
 	if (r->version == KTLS_TLS_1_3)
 		return type == KTLS_HANDSHAKE_NEW_SESSION_TICKET || type == KTLS_HANDSHAKE_KEY_UPDATE;
-	return type == KTLS_HANDSHAKE_HELLO_REQUEST;
+	return type == KTLS_HANDSHAKE_HELLO_REQUEST || type == KTLS_HANDSHAKE_CLIENT_HELLO;
 }
 
 /* Check the buffered messages; 1 when at least one whole message is ready. */

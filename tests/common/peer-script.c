@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <stdio.h>
 
 #include "net.h"
 #include "peer-script.h"
@@ -41,7 +44,11 @@ static void *run_script(void *arg)
 			j->in_off += len;
 			break;
 		case EXPECT_CLOSE:
-			j->ok = SSL_read_ex(j->ssl, &c, 1, &n) == 0 && SSL_get_error(j->ssl, 0) == SSL_ERROR_ZERO_RETURN;
+			/* The close_notify itself: OpenSSL 3.6 (seen with 3.6.5) reports a TLS 1.3 close_notify
+			 * that follows a user_canceled as SSL_ERROR_SYSCALL (SSL_get_error looks at the
+			 * last warning alert, which TLS 1.3's close_notify no longer sets). */
+			j->ok = SSL_read_ex(j->ssl, &c, 1, &n) == 0 &&
+				(SSL_get_shutdown(j->ssl) & SSL_RECEIVED_SHUTDOWN);
 			break;
 		case EXPECT_FAILURE:
 			j->ok = SSL_read_ex(j->ssl, &c, 1, &n) == 0 && SSL_get_error(j->ssl, 0) == SSL_ERROR_SSL;
@@ -49,8 +56,13 @@ static void *run_script(void *arg)
 		case STEP_END:
 			break;
 		}
-		if (!j->ok)
+		if (!j->ok) {
 			j->failed_at = i;
+			int e = errno;
+			snprintf(j->why, sizeof(j->why), "SSL_get_error %d, %s, errno %s", SSL_get_error(j->ssl, 0),
+				 ERR_peek_error() ? ERR_reason_error_string(ERR_peek_error()) : "no OpenSSL error",
+				 strerror(e));
+		}
 	}
 	free(buf);
 	return NULL;

@@ -30,6 +30,7 @@ struct peer_job {
 	uint64_t seed_out, seed_in, out_off, in_off;
 	int ok;
 	int failed_at; /* step that failed, or -1 */
+	char why[160]; /* what OpenSSL said about the failed step */
 	pthread_t thread;
 };
 

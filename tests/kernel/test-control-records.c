@@ -54,7 +54,7 @@ static void conn_close(struct conn *c)
 {
 	int failed = handoff_close(&c->h);
 	if (failed)
-		fail_msg("the OpenSSL peer failed at step %d of its script", failed - 1);
+		fail_msg("the OpenSSL peer failed at step %d of its script: %s", failed - 1, c->h.job.why);
 }
 
 /* Read with ktls_reader_read until the end, verifying data; returns the data offsets at which handshake

@@ -472,6 +472,69 @@ static void test_key_update_storm_is_bounded(void **state)
 	pair_close(&p);
 }
 
+/* TLS 1.2 renegotiation, from either side, is refused with a no_renegotiation warning and the
+ * data around it flows on (RFC 5246 §7.2.2); a storm of attempts is bounded like KeyUpdates. */
+static void send_handshake(struct pair *p, int from, uint8_t type, size_t body_len)
+{
+	uint8_t msg[4 + 64] = { type, 0, 0, (uint8_t)body_len };
+
+	assert_true(body_len <= 64);
+	assert_int_equal(p->sys.send_record(p->sys.ctx, from, KTLS_RECORD_HANDSHAKE, msg, 4 + body_len, 0),
+			 (ssize_t)(4 + body_len));
+}
+
+static void expect_refusal(struct pair *p, int end)
+{
+	struct ktls_alert a;
+
+	assert_int_equal(ktls_reader_alert(ktls_conn_reader(p->c[end]), &a), 1);
+	assert_int_equal(a.level, KTLS_ALERT_LEVEL_WARNING);
+	assert_int_equal(a.description, KTLS_ALERT_NO_RENEGOTIATION);
+}
+
+static void test_tls12_renegotiation_refused(void **state)
+{
+	const struct ktls_conn_opts o = { .sz = sizeof(o), .max_peer_updates = 3, .peer_update_window_ms = 60000 };
+	struct pair p;
+	uint8_t buf[64];
+
+	(void)state;
+	pair_open(&p, 0xC02F, 1, NULL);
+	/* end 0 is the server: a HelloRequest between data */
+	send_data(&p, 0, 1000);
+	send_handshake(&p, 0, KTLS_HANDSHAKE_HELLO_REQUEST, 0);
+	send_data(&p, 0, 2000);
+	receive_all(&p, 1, 65536);
+	assert_int_equal(ktls_conn_send_pending(p.c[1]), 0); /* the answer went out during the read */
+	send_data(&p, 1, 10);
+	receive_all(&p, 0, 65536);
+	expect_refusal(&p, 0);
+	/* end 1 is the client: a ClientHello between data */
+	send_data(&p, 1, 500);
+	send_handshake(&p, 1, KTLS_HANDSHAKE_CLIENT_HELLO, 40);
+	send_data(&p, 1, 700);
+	receive_all(&p, 0, 65536);
+	send_data(&p, 0, 10);
+	receive_all(&p, 1, 65536);
+	expect_refusal(&p, 1);
+	pair_close(&p);
+
+	pair_open(&p, 0xC02F, 1, &o);
+	for (int i = 0; i < 3; i++)
+		send_handshake(&p, 1, KTLS_HANDSHAKE_CLIENT_HELLO, 40);
+	send_data(&p, 1, 10);
+	receive_all(&p, 0, sizeof(buf));
+	send_handshake(&p, 1, KTLS_HANDSHAKE_CLIENT_HELLO, 40);
+	assert_int_equal(ktls_conn_read(p.c[0], buf, sizeof(buf), 0), -EXFULL);
+	pair_close(&p);
+
+	/* TLS 1.3 has no renegotiation: a ClientHello is a protocol violation */
+	pair_open(&p, 0x1301, 1, NULL);
+	send_handshake(&p, 1, KTLS_HANDSHAKE_CLIENT_HELLO, 40);
+	assert_int_equal(ktls_conn_read(p.c[0], buf, sizeof(buf), 0), -EPROTO);
+	pair_close(&p);
+}
+
 static void test_key_usage_and_automatic_update(void **state)
 {
 	struct pair p;
@@ -681,6 +744,7 @@ int main(void)
 		cmocka_unit_test(test_tls12_has_no_key_update),
 		cmocka_unit_test(test_double_is_faithful),
 		cmocka_unit_test(test_key_update_storm_is_bounded),
+		cmocka_unit_test(test_tls12_renegotiation_refused),
 		cmocka_unit_test(test_key_usage_and_automatic_update),
 		cmocka_unit_test(test_failed_installs_are_retried),
 		cmocka_unit_test(test_malformed_or_misplaced_key_update),
