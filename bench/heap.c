@@ -126,7 +126,7 @@ static void measure(enum mode mode, size_t conns, double bytes[2])
 		fds[i] = SSL_get_fd(ssl);
 		if (mode == LIBKTLS) {
 			struct ktls_conn *conn;
-			int ret = handoff_to_kernel(ssl, &conn);
+			int ret = ktls_openssl_handoff(ssl, -1, NULL, &conn);
 
 			if (ret < 0)
 				die("hand-off: %s", ktls_strerror(ret));

@@ -140,8 +140,8 @@ static void setup(struct transfer *t, SSL_CTX *const ctx[2])
 	if (tls_pair_open(&t->pair, ctx[0], ctx[1]) < 0)
 		die("handshake failed");
 	if (t->variant == LIBKTLS || t->variant == LIBKTLS_PADDED || t->variant == RAW_NOPAD) {
-		if (handoff_to_kernel(t->pair.server, &t->server_conn) < 0 ||
-		    handoff_to_kernel(t->pair.client, &t->client_conn) < 0)
+		if (ktls_openssl_handoff(t->pair.server, -1, NULL, &t->server_conn) < 0 ||
+		    ktls_openssl_handoff(t->pair.client, -1, NULL, &t->client_conn) < 0)
 			die("libktls hand-off failed (does this kernel have kTLS?)");
 		SSL_free(t->pair.server);
 		SSL_free(t->pair.client);

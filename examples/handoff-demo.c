@@ -112,7 +112,7 @@ int main(int argc, char **argv)
 	printf("client: TLS 1.3 handshake done by OpenSSL; handing the socket to the kernel\n");
 
 	long long tx_sw = tls_stat("TlsTxSw"), rx_sw = tls_stat("TlsRxSw");
-	r = handoff_to_kernel(ssl, &conn); /* both directions; wipes the secrets */
+	r = ktls_openssl_handoff(ssl, -1, NULL, &conn); /* both directions, exact sequence numbers */
 	SSL_free(ssl); /* no close_notify: the kernel owns the records now */
 	if (r < 0) {
 		printf("handoff-demo: hand-off to kTLS: %s\n", ktls_strerror(r));

@@ -68,7 +68,7 @@
  * | -ENOKEY          | the socket has no kernel TLS (no tls ULP, or no keys in the direction used) |
  * | -ENOTRECOVERABLE | TX keys are in the kernel, the RX keys were refused |
  * | -EKEYEXPIRED     | the peer updated its keys and this kernel cannot install the new ones |
- * | -EXFULL          | the peer sent more KeyUpdates than allowed in the time window |
+ * | -EXFULL          | the peer sent more KeyUpdates (or TLS 1.2 renegotiations) than allowed in the time window |
  * | -ENOMSG          | a handshake message is waiting to be taken |
  * | -ENOBUFS         | messages announced earlier were not taken, or a control record is too long |
  * | -EMSGSIZE        | the peer's handshake message is longer than the limit |
@@ -79,6 +79,11 @@
  * | -ENOSYS          | libcrypto lacks the hash or KDF the suite needs |
  * | -ENOMEM          | out of memory; nothing was lost, the call can be repeated |
  * | -EIO             | libcrypto or the kernel failed in a way that cannot be repaired (a derivation failed, a message went out in part, a malformed kernel reply) |
+ * | -EINPROGRESS     | (companion libraries) the TLS library's handshake is not complete |
+ * | -ENODATA         | (companion libraries) the TLS library recorded no keys: not prepared before the handshake |
+ * | -ENOTEMPTY       | (companion libraries) the TLS library holds decrypted data the application has not read |
+ * | -EBADFD          | (companion libraries) the TLS library read past the handshake: the connection stays in it |
+ * | -EALREADY        | (companion libraries) the TLS library's own kernel TLS already took the socket |
  * | -EAGAIN, -EINTR, -ECONNRESET, -EMFILE, -EPERM, ... | the system call's own errno, passed through with its usual meaning |
  */
 #ifndef LIBKTLS_KTLS_H

@@ -27,7 +27,7 @@ static const struct {
 	{ ENOKEY, "the socket has no kernel TLS (no tls ULP, or no keys in the direction used): nothing was sent or changed" },
 	{ ENOTRECOVERABLE, "the TX keys are in the kernel but the RX keys were refused: receive in userspace TLS (ktls_install() of RX names the reason), or close" },
 	{ EKEYEXPIRED, "the peer updated its TLS 1.3 keys (KeyUpdate) and this kernel cannot install the new ones (Linux before 6.14): the connection cannot go on" },
-	{ EXFULL, "the peer sent more KeyUpdates than allowed in the time window" },
+	{ EXFULL, "the peer sent more KeyUpdates (or TLS 1.2 renegotiation attempts) than allowed in the time window" },
 	{ ENOMSG, "a handshake message is waiting: take it before reading on" },
 	{ ENOBUFS, "messages announced earlier were not taken, or a control record is too long" },
 	{ EMSGSIZE, "the peer's handshake message is longer than the configured limit" },
@@ -38,6 +38,12 @@ static const struct {
 	{ ENOSYS, "libcrypto lacks the hash or KDF this cipher suite needs" },
 	{ ENOMEM, "out of memory: nothing was lost, the call can be repeated" },
 	{ EIO, "libcrypto or the kernel failed in a way that cannot be repaired (a key derivation failed, a message went out in part, or a malformed kernel reply)" },
+	/* the companion libraries (libktls-openssl, libktls-gnutls) */
+	{ EINPROGRESS, "the TLS library's handshake is not complete" },
+	{ ENODATA, "the TLS library recorded no keys for the hand-off: prepare the context or session before the handshake, and chain any keylog or message callback set later" },
+	{ ENOTEMPTY, "the TLS library holds decrypted application data not read yet: read it through the library, then hand off" },
+	{ EBADFD, "the TLS library read bytes past the handshake (read-ahead): they cannot reach the kernel, the connection stays in the library" },
+	{ EALREADY, "the TLS library's own kernel TLS already took the socket" },
 	/* the system's, passed through */
 	{ EAGAIN, "resource temporarily unavailable: nothing to read, or no room to send (non-blocking socket): wait, then call again" },
 	{ EINTR, "interrupted by a signal: call again" },

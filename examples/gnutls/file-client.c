@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * file-client-gnutls: the file-client of examples/openssl with GnuTLS doing the handshake. GnuTLS
- * gives each direction's key, IV and record sequence number (gnutls_record_get_state); libktls
- * installs them and reads the file with a ktls_reader, which takes the server's NewSessionTickets.
- * (With keys rather than traffic secrets the connection cannot answer a KeyUpdate; the OpenSSL
- * example, which reads the secrets, can.)
+ * file-client-gnutls: the file-client of examples/openssl with GnuTLS doing the handshake and
+ * libktls-gnutls handing the session to the kernel (GnuTLS's own keys and sequence numbers, and
+ * the TLS 1.3 traffic secrets, so that the connection follows KeyUpdates). The file is read
+ * through a ktls_conn, which takes the server's NewSessionTickets.
  *
  * usage: file-client-gnutls HOST PORT NAME OUTFILE
  */
@@ -19,40 +18,7 @@
 
 #include <gnutls/gnutls.h>
 
-#include <ktls.h>
-
-static uint16_t suite_number(const char *name)
-{
-	uint16_t suites[128];
-	size_t n = ktls_suite_list(suites, 128);
-
-	for (size_t i = 0; i < n && i < 128; i++) {
-		struct ktls_suite_info info = { .sz = sizeof(info) };
-
-		if (ktls_suite_info(suites[i], &info) == 0 && strcmp(info.name, name) == 0)
-			return suites[i];
-	}
-	return 0;
-}
-
-/* Install one direction from GnuTLS's record state. */
-static int install(gnutls_session_t session, int fd, uint16_t suite, enum ktls_dir dir)
-{
-	gnutls_datum_t key, iv;
-	unsigned char seq_be[8];
-	uint64_t seq = 0;
-	int ret;
-
-	ret = gnutls_record_get_state(session, dir == KTLS_DIR_RX, NULL, &iv, &key, seq_be);
-	if (ret < 0) {
-		fprintf(stderr, "file-client-gnutls: gnutls_record_get_state: %s\n", gnutls_strerror(ret));
-		return -EINVAL;
-	}
-	for (int i = 0; i < 8; i++)
-		seq = seq << 8 | seq_be[i];
-	struct ktls_secrets s = { .key = key.data, .key_len = key.size, .iv = iv.data, .iv_len = iv.size };
-	return ktls_install(fd, dir, suite, &s, seq);
-}
+#include <ktls-gnutls.h>
 
 static int connect_to(const char *host, const char *port)
 {
@@ -76,11 +42,10 @@ int main(int argc, char **argv)
 {
 	gnutls_certificate_credentials_t creds;
 	gnutls_session_t session;
-	struct ktls_reader *reader = NULL;
+	struct ktls_conn *conn = NULL;
 	long long total = 0;
 	int fd, out, ret, tickets = 0;
-	uint16_t suite;
-	char request[300], suite_name[64], buf[65536];
+	char request[300], buf[65536];
 
 	if (argc != 5) {
 		fprintf(stderr, "usage: file-client-gnutls HOST PORT NAME OUTFILE\n");
@@ -98,6 +63,11 @@ int main(int argc, char **argv)
 	gnutls_priority_set_direct(session, "NORMAL:-VERS-ALL:+VERS-TLS1.3", NULL);
 	gnutls_credentials_set(session, GNUTLS_CRD_CERTIFICATE, creds);
 	gnutls_transport_set_int(session, fd);
+	ret = ktls_gnutls_prepare(session);
+	if (ret < 0) {
+		fprintf(stderr, "file-client-gnutls: %s\n", ktls_strerror(ret));
+		return 1;
+	}
 	do {
 		ret = gnutls_handshake(session);
 	} while (ret < 0 && !gnutls_error_is_fatal(ret));
@@ -105,36 +75,29 @@ int main(int argc, char **argv)
 		fprintf(stderr, "file-client-gnutls: handshake: %s\n", gnutls_strerror(ret));
 		return 1;
 	}
-	snprintf(suite_name, sizeof(suite_name), "%s", gnutls_ciphersuite_get(session));
-	suite = suite_number(suite_name);
-	if (!suite || gnutls_record_check_pending(session) > 0) {
-		fprintf(stderr, "file-client-gnutls: %s\n", suite ? "GnuTLS read application data ahead"
-								  : "suite unknown to libktls");
-		return 1;
-	}
-	ret = install(session, fd, suite, KTLS_DIR_TX);
-	if (ret == 0)
-		ret = install(session, fd, suite, KTLS_DIR_RX);
+	printf("GnuTLS handshake (%s)", gnutls_ciphersuite_get(session));
+	ret = ktls_gnutls_handoff(session, fd, NULL, &conn);
+	if (ret < 0)
+		ktls_gnutls_discard(session);
 	gnutls_deinit(session); /* wipes GnuTLS's copies of the keys; sends nothing */
 	gnutls_certificate_free_credentials(creds);
 	if (ret < 0) {
-		fprintf(stderr, "file-client-gnutls: ktls_install: %s\n", ktls_strerror(ret));
+		fprintf(stderr, "\nfile-client-gnutls: hand-off to kTLS: %s\n", ktls_strerror(ret));
 		return ret == -ENOENT ? 77 : 1;
 	}
-	printf("GnuTLS handshake (%s), handed to kTLS\n", suite_name);
+	printf(", handed to kTLS\n");
 
-	ret = ktls_reader_new(KTLS_TLS_1_3, 0, &reader);
-	if (ret == 0 && write(fd, request, strlen(request)) != (ssize_t)strlen(request))
+	if (ktls_conn_write(conn, request, strlen(request), 0) != (ssize_t)strlen(request))
 		ret = -EIO;
 	while (ret == 0) {
-		ssize_t n = ktls_reader_read(reader, fd, buf, sizeof(buf), 0);
+		ssize_t n = ktls_conn_read(conn, buf, sizeof(buf), 0);
 
 		if (n == -ENOMSG) {
 			const uint8_t *body;
 			size_t len;
 			uint8_t type;
 
-			while (ktls_reader_next_message(reader, &type, &body, &len) == 1)
+			while (ktls_conn_next_message(conn, &type, &body, &len) == 1)
 				tickets += type == KTLS_HANDSHAKE_NEW_SESSION_TICKET;
 			continue;
 		}
@@ -150,7 +113,7 @@ int main(int argc, char **argv)
 		ret = ktls_shutdown(fd);
 	printf("received %lld bytes over kTLS, %d session tickets, %s\n", total, tickets,
 	       ret == 0 ? "then close_notify" : ktls_strerror(ret));
-	ktls_reader_free(reader);
+	ktls_conn_free(conn);
 	close(fd);
 	close(out);
 	return ret < 0 ? 1 : 0;

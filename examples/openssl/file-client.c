@@ -44,7 +44,7 @@ static int fetch_kernel(SSL *ssl, int fd, const char *request, int out, int key_
 	int tickets = 0, ret;
 	char buf[65536];
 
-	ret = handoff_to_kernel(ssl, &conn);
+	ret = ktls_openssl_handoff(ssl, -1, NULL, &conn);
 	SSL_free(ssl); /* no close_notify from OpenSSL: the kernel owns the records now */
 	if (ret < 0) {
 		fprintf(stderr, "file-client: hand-off to kTLS: %s\n", ktls_strerror(ret));

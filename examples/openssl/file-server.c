@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * file-server: a TLS 1.3 file server. OpenSSL does the handshake; libktls hands the connection to
- * the kernel, which then encrypts the file as sendfile() pushes it (zero-copy from the page cache
- * where the NIC offloads TLS). With --userspace it serves through SSL_write() instead, as a
- * reference peer.
+ * file-server: a TLS 1.3 and 1.2 file server. OpenSSL does the handshake; libktls-openssl hands
+ * the connection to the kernel, which then encrypts the file as sendfile() pushes it (zero-copy
+ * from the page cache where the NIC offloads TLS). Where kTLS cannot take the connection (no kTLS,
+ * a cipher the kernel lacks) it serves through SSL_write() instead: the hand-off leaves the SSL
+ * usable. --userspace always serves that way, as a reference peer.
  *
- * Protocol: the client sends "GET <name>\n"; the server answers with the file's bytes, then
- * close_notify. Names are plain file names inside the served directory.
+ * Requests: "GET <name>\n" (answered with the file's bytes) or an HTTP/1.x "GET /<name>" (answered
+ * with an HTTP response, for curl and browsers); then close_notify. Names are plain file names
+ * inside the served directory. TLS 1.2 renegotiation and TLS 1.3 KeyUpdates from the client are
+ * handled by libktls (refused, and followed).
  *
  * usage: file-server [--listen HOST] [--port N] [--count N] [--tickets N] [--userspace]
  *                    [--cert FILE --key FILE] [DIRECTORY]
@@ -31,148 +34,230 @@
 
 static int dirfd_served;
 
-/* The request line, "GET <name>\n", from whichever reader the connection uses. */
-static int parse_request(char *line, int *file)
+/* One connection, in the kernel (conn) or in OpenSSL (ssl). */
+struct io {
+	struct ktls_conn *conn;
+	SSL *ssl;
+	int fd;
+};
+
+static ssize_t io_read(struct io *io, void *buf, size_t len)
 {
-	char *name = line + 4;
+	if (io->ssl) {
+		int n = SSL_read(io->ssl, buf, (int)len);
 
-	if (strncmp(line, "GET ", 4) != 0 || !*name || strchr(name, '/') || name[0] == '.')
-		return -EINVAL;
-	*file = openat(dirfd_served, name, O_RDONLY | O_CLOEXEC);
-	return *file < 0 ? -errno : 0;
-}
-
-/* Handshake messages ktls_conn_read() did not handle itself: a client sends none we need. */
-static void skip_messages(struct ktls_conn *conn)
-{
-	const uint8_t *body;
-	size_t len;
-	uint8_t type;
-
-	while (ktls_conn_next_message(conn, &type, &body, &len) == 1)
-		;
-}
-
-/* Tell the client why the connection ends, if the socket still lets us. */
-static void send_fatal_alert(int fd, uint8_t description)
-{
-	if (ktls_send_alert(fd, KTLS_ALERT_LEVEL_FATAL, description) < 0)
-		return; /* the connection is being dropped either way */
-}
-
-static int serve_kernel(SSL *ssl, int fd)
-{
-	struct ktls_socket_info info = { .sz = sizeof(info) };
-	struct ktls_conn *conn = NULL;
-	char line[256];
-	size_t used = 0;
-	int file = -1, ret;
-	struct stat st;
-	off_t off = 0;
-
-	ret = handoff_to_kernel(ssl, &conn);
-	SSL_free(ssl);
-	if (ret < 0) {
-		fprintf(stderr, "file-server: hand-off to kTLS: %s\n", ktls_strerror(ret));
-		return ret;
+		return n > 0 ? n : SSL_get_error(io->ssl, n) == SSL_ERROR_ZERO_RETURN ? 0 : -EPROTO;
 	}
-	if (ktls_socket_info(fd, &info) == 0)
-		printf("kTLS installed: tx %s, rx %s\n",
-		       info.tx_mode == KTLS_MODE_HW ? "hw" : info.tx_mode == KTLS_MODE_HW_RECORD ? "hw-record" : "sw",
-		       info.rx_mode == KTLS_MODE_HW ? "hw" : "sw");
-	while (!memchr(line, '\n', used)) {
-		ssize_t n = ktls_conn_read(conn, line + used, sizeof(line) - 1 - used, 0);
+	for (;;) {
+		ssize_t n = ktls_conn_read(io->conn, buf, len, 0);
+		const uint8_t *body;
+		size_t body_len;
+		uint8_t type;
 
-		if (n == -ENOMSG) {
-			skip_messages(conn);
-			continue;
-		}
-		if (n <= 0 || used + (size_t)n >= sizeof(line) - 1) {
-			ret = n == 0 ? -EPIPE : n < 0 ? (int)n : -EMSGSIZE;
-			fprintf(stderr, "file-server: reading the request: %s\n",
-				n == -EKEYEXPIRED ? "the client updated its keys (KeyUpdate) and this kernel "
-						    "cannot install new ones (Linux < 6.14)"
-						  : ktls_strerror(ret));
-			if (n == -EKEYEXPIRED)
-				send_fatal_alert(fd, KTLS_ALERT_INTERNAL_ERROR);
-			goto out;
+		if (n != -ENOMSG)
+			return n;
+		/* Handshake messages ktls_conn_read() did not handle itself: a client sends none we need. */
+		while (ktls_conn_next_message(io->conn, &type, &body, &body_len) == 1)
+			;
+	}
+}
+
+static int io_write_all(struct io *io, const void *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = io->ssl ? SSL_write(io->ssl, buf, (int)len) : ktls_conn_write(io->conn, buf, len, 0);
+
+		if (n <= 0)
+			return n < 0 && !io->ssl ? (int)n : -EPIPE;
+		buf = (const char *)buf + n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static const char *read_error(ssize_t n)
+{
+	if (n == -EKEYEXPIRED)
+		return "the client updated its keys (KeyUpdate) and this kernel cannot install new ones "
+		       "(Linux < 6.14)";
+	return n == 0 ? "the client closed the connection" : ktls_strerror((int)n);
+}
+
+/* The request: "GET name\n", or an HTTP request line and headers up to the empty line. The
+ * name is left in line; *http says which. */
+static int read_request(struct io *io, char *line, size_t cap, int *http)
+{
+	size_t used = 0;
+	char *end;
+
+	for (;;) {
+		line[used] = '\0';
+		end = strchr(line, '\n');
+		*http = end && strncmp(line, "GET /", 5) == 0 && memmem(line, (size_t)(end - line), " HTTP/1.", 8);
+		if (end && (!*http || strstr(line, "\r\n\r\n")))
+			break;
+		ssize_t n = io_read(io, line + used, cap - 1 - used);
+		if (n <= 0 || used + (size_t)n >= cap - 1) {
+			struct ktls_alert alert;
+
+			if (n == -ECONNABORTED && io->conn && ktls_reader_alert(ktls_conn_reader(io->conn), &alert) == 1)
+				fprintf(stderr, "file-server: the client sent the alert %s\n",
+					ktls_alert_name(alert.description));
+			else
+				fprintf(stderr, "file-server: reading the request: %s\n",
+					n > 0 ? "too long" : read_error(n));
+			return n == -EKEYEXPIRED ? -EKEYEXPIRED : n < 0 ? (int)n : -EPROTO;
 		}
 		used += (size_t)n;
 	}
-	*strchr(line, '\n') = '\0';
-	ret = parse_request(line, &file);
-	if (ret < 0 || fstat(file, &st) < 0) {
-		ret = ret < 0 ? ret : -errno;
-		fprintf(stderr, "file-server: \"%s\": %s\n", line, strerror(-ret));
-		send_fatal_alert(fd, KTLS_ALERT_ACCESS_DENIED);
-		goto out;
+	if (*http) {
+		memmove(line, line + 5, strcspn(line + 5, " ") + 1);
+		line[strcspn(line, " ")] = '\0';
+	} else {
+		memmove(line, line + 4, (size_t)(end - line) - 4 + 1);
+		line[strcspn(line, "\r\n")] = '\0';
 	}
-	/* sendfile() bypasses the connection: first send what a KeyUpdate of the client's left to
-	 * send (our answer to update_requested must precede our data). */
-	if ((ret = ktls_conn_flush(conn, 0)) < 0) {
-		fprintf(stderr, "file-server: %s\n", ktls_strerror(ret));
-		goto out;
-	}
-	while (off < st.st_size) {
-		ssize_t n = sendfile(fd, file, &off, (size_t)(st.st_size - off));
+	return 0;
+}
 
-		if (n <= 0) {
-			ret = n < 0 ? -errno : -EIO;
-			fprintf(stderr, "file-server: sendfile: %s\n", strerror(-ret));
-			goto out;
-		}
-	}
-	ret = ktls_shutdown(fd);
-	/* Wait for the client's close_notify, so that it has read everything. */
-	for (char sink[256]; ret == 0;) {
-		ssize_t n = ktls_conn_read(conn, sink, sizeof(sink), 0);
+/* Tell the client why the connection ends, if the socket still lets us: it is dropped either way. */
+static void send_fatal_alert(int fd, uint8_t description)
+{
+	if (ktls_send_alert(fd, KTLS_ALERT_LEVEL_FATAL, description) < 0)
+		return;
+}
 
+static int open_served(const char *name, int *file, struct stat *st)
+{
+	if (!*name || strchr(name, '/') || name[0] == '.')
+		return -EACCES;
+	*file = openat(dirfd_served, name, O_RDONLY | O_CLOEXEC);
+	if (*file < 0)
+		return -errno;
+	return fstat(*file, st) < 0 ? -errno : 0;
+}
+
+static int send_file(struct io *io, int file, off_t size)
+{
+	char buf[16384];
+	off_t off = 0;
+	int ret;
+
+	if (io->ssl) {
+		for (ssize_t n; (n = read(file, buf, sizeof(buf))) > 0;)
+			if ((ret = io_write_all(io, buf, (size_t)n)) < 0)
+				return ret;
+		return 0;
+	}
+	/* sendfile() bypasses the connection: first send what the client's KeyUpdate or
+	 * renegotiation left to answer (it must precede our data). */
+	if ((ret = ktls_conn_flush(io->conn, 0)) < 0)
+		return ret;
+	while (off < size) {
+		ssize_t n = sendfile(io->fd, file, &off, (size_t)(size - off));
+
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+	}
+	return 0;
+}
+
+/* close_notify, then wait for the client's, so that it has read everything. */
+static int finish(struct io *io)
+{
+	char sink[256];
+
+	if (io->ssl) {
+		if (SSL_shutdown(io->ssl) == 0)
+			(void)SSL_read(io->ssl, sink, sizeof(sink));
+		return 0;
+	}
+	int ret = ktls_shutdown(io->fd);
+	for (ssize_t n; ret == 0;) {
+		n = io_read(io, sink, sizeof(sink));
 		if (n == 0 || n == -EPIPE)
 			break;
-		if (n == -ENOMSG)
-			skip_messages(conn);
-		else if (n < 0)
+		if (n < 0)
 			ret = (int)n;
 	}
-	printf("served %s: %lld bytes with sendfile over kTLS\n", line + 4, (long long)st.st_size);
-out:
-	if (file >= 0)
-		close(file);
-	ktls_conn_free(conn);
 	return ret;
 }
 
-static int serve_userspace(SSL *ssl)
+static int serve(struct io *io)
 {
-	char line[256], buf[16384];
-	int n, file = -1, ret, used = 0;
-	ssize_t r;
+	char line[4096], header[160];
+	int http, file = -1, ret;
+	struct stat st;
 
-	while (!memchr(line, '\n', (size_t)used)) {
-		n = SSL_read(ssl, line + used, (int)sizeof(line) - 1 - used);
-		if (n <= 0) {
-			fprintf(stderr, "file-server: reading the request (userspace): SSL error %d\n",
-				SSL_get_error(ssl, n));
-			ERR_print_errors_fp(stderr);
-			return -EPROTO;
-		}
-		used += n;
-	}
-	*strchr(line, '\n') = '\0';
-	ret = parse_request(line, &file);
+	ret = read_request(io, line, sizeof(line), &http);
 	if (ret < 0) {
-		fprintf(stderr, "file-server: \"%s\": %s\n", line, strerror(-ret));
+		if (ret == -EKEYEXPIRED) /* the alert RFC 8446 leaves us: we cannot go on */
+			send_fatal_alert(io->fd, KTLS_ALERT_INTERNAL_ERROR);
 		return ret;
 	}
-	while ((r = read(file, buf, sizeof(buf))) > 0)
-		if (SSL_write(ssl, buf, (int)r) != r) {
-			ret = -EPIPE;
-			break;
+	ret = open_served(line, &file, &st);
+	if (ret < 0) {
+		fprintf(stderr, "file-server: \"%s\": %s\n", line, strerror(-ret));
+		if (http) {
+			static const char nf[] = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+			if (io_write_all(io, nf, sizeof(nf) - 1) == 0)
+				finish(io);
+		} else if (!io->ssl) {
+			send_fatal_alert(io->fd, KTLS_ALERT_ACCESS_DENIED);
 		}
+		return ret;
+	}
+	if (http) {
+		int n = snprintf(header, sizeof(header),
+				 "HTTP/1.1 200 OK\r\nContent-Length: %lld\r\nConnection: close\r\n\r\n",
+				 (long long)st.st_size);
+		ret = io_write_all(io, header, (size_t)n);
+	}
+	if (ret == 0)
+		ret = send_file(io, file, st.st_size);
 	close(file);
-	if (ret == 0 && SSL_shutdown(ssl) == 0)
-		SSL_read(ssl, buf, sizeof(buf)); /* the client's close_notify */
-	printf("served %s through SSL_write (userspace TLS)\n", line + 4);
+	if (ret == 0)
+		ret = finish(io);
+	if (ret < 0)
+		fprintf(stderr, "file-server: sending %s: %s\n", line, ktls_strerror(ret));
+	else
+		printf("served %s: %lld bytes %s\n", line, (long long)st.st_size,
+		       io->ssl ? "through SSL_write (userspace TLS)" : "with sendfile over kTLS");
+	return ret;
+}
+
+static void print_handshake(SSL *ssl)
+{
+	printf("handshake: %s, %s, %s\n", SSL_get_version(ssl), SSL_get_cipher_name(ssl),
+	       SSL_session_reused(ssl) ? "resumed" : "full");
+}
+
+static int serve_connection(SSL *ssl, int fd, int userspace)
+{
+	struct ktls_socket_info info = { .sz = sizeof(info) };
+	struct io io = { .ssl = ssl, .fd = fd };
+	int ret = 0;
+
+	print_handshake(ssl);
+	if (!userspace) {
+		ret = ktls_openssl_handoff(ssl, fd, NULL, &io.conn);
+		if (ret == 0) {
+			io.ssl = NULL;
+			if (ktls_socket_info(fd, &info) == 0)
+				printf("kTLS installed: tx %s, rx %s\n",
+				       info.tx_mode == KTLS_MODE_HW ? "hw" : info.tx_mode == KTLS_MODE_HW_RECORD ? "hw-record" : "sw",
+				       info.rx_mode == KTLS_MODE_HW ? "hw" : "sw");
+		} else if (ret == -ENOTRECOVERABLE) {
+			fprintf(stderr, "file-server: hand-off to kTLS: %s\n", ktls_strerror(ret));
+			SSL_free(ssl);
+			return ret;
+		} else {
+			printf("kTLS not used (%s): serving in userspace\n", ktls_strerror(ret));
+		}
+	}
+	ret = serve(&io);
+	ktls_conn_free(io.conn);
+	SSL_free(ssl); /* after a hand-off: frees OpenSSL's state, sends nothing */
 	return ret;
 }
 
@@ -215,10 +300,14 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	setvbuf(stdout, NULL, _IOLBF, 0); /* each line as it happens, for whoever watches the log */
 	ctx = handoff_context(1, cert, key);
 	lfd = ctx ? tcp_listen(host, port, &bound) : -1;
 	if (lfd < 0)
 		return 1;
+	/* TLS 1.2 too, with every suite OpenSSL has (kTLS takes the AEAD ones the kernel has). */
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_cipher_list(ctx, "ALL:!aNULL:!eNULL");
 	SSL_CTX_set_num_tickets(ctx, (size_t)tickets);
 	printf("listening on %s:%u (%s)\n", host, bound, userspace ? "userspace TLS" : "kTLS via libktls");
 	fflush(stdout);
@@ -236,11 +325,8 @@ int main(int argc, char **argv)
 			ERR_print_errors_fp(stderr);
 			SSL_free(ssl);
 			ret = -EPROTO;
-		} else if (userspace) {
-			ret = serve_userspace(ssl);
-			SSL_free(ssl);
 		} else {
-			ret = serve_kernel(ssl, fd);
+			ret = serve_connection(ssl, fd, userspace);
 		}
 		close(fd);
 		ret < 0 ? failed++ : served++;

@@ -1,22 +1,17 @@
 /* SPDX-License-Identifier: MIT */
-/* Hand an OpenSSL TLS 1.3 connection over to kernel TLS with libktls. */
+/* What the OpenSSL examples share: a context prepared for the hand-off, TCP sockets. */
 #ifndef KTLS_EXAMPLE_HANDOFF_H
 #define KTLS_EXAMPLE_HANDOFF_H
 
 #include <openssl/ssl.h>
 
-#include <ktls.h>
+#include <ktls-openssl.h>
 
-/* A TLS 1.3-only context whose connections record what the hand-off needs: the traffic secrets
- * (keylog callback) and, for a server, the NewSessionTicket records it sent under them. A server
- * context gets an ephemeral self-signed P-256 certificate unless cert_file and key_file are given.
- * Returns NULL (and prints why) on failure. */
+/* A TLS 1.3 context prepared for the hand-off (ktls_openssl_prepare()). A server context gets an
+ * ephemeral self-signed P-256 certificate unless cert_file and key_file are given. Returns NULL
+ * (and prints why) on failure. After the handshake, ktls_openssl_handoff() hands a connection of
+ * it to the kernel. */
 SSL_CTX *handoff_context(int server, const char *cert_file, const char *key_file);
-
-/* After SSL_connect() or SSL_accept(): install both directions on the SSL's socket and return a
- * libktls connection, or a negative errno. The SSL object can then be freed without SSL_shutdown:
- * the kernel owns the records. Its secrets are wiped here. */
-int handoff_to_kernel(SSL *ssl, struct ktls_conn **conn);
 
 /* Connect to or listen on HOST:PORT (TCP). Return the descriptor or -1 (and print why). */
 int tcp_connect(const char *host, const char *port);

@@ -53,11 +53,15 @@ static void *run_script(void *arg)
 		case EXPECT_FAILURE:
 			j->ok = SSL_read_ex(j->ssl, &c, 1, &n) == 0 && SSL_get_error(j->ssl, 0) == SSL_ERROR_SSL;
 			break;
+		case RENEGOTIATE:
+			j->ok = SSL_renegotiate(j->ssl) == 1 && SSL_do_handshake(j->ssl) == 1;
+			break;
 		case STEP_END:
 			break;
 		}
-		if (!j->ok) {
+		if (!j->ok)
 			j->failed_at = i;
+		if (!j->ok || s->kind == EXPECT_FAILURE) {
 			int e = errno;
 			snprintf(j->why, sizeof(j->why), "SSL_get_error %d, %s, errno %s", SSL_get_error(j->ssl, 0),
 				 ERR_peek_error() ? ERR_reason_error_string(ERR_peek_error()) : "no OpenSSL error",

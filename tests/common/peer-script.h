@@ -16,6 +16,7 @@ enum step_kind {
 	EXPECT_DATA,    /* read and check len bytes */
 	EXPECT_CLOSE,   /* read: the peer's close_notify */
 	EXPECT_FAILURE, /* read: a TLS error */
+	RENEGOTIATE,    /* TLS 1.2: SSL_renegotiate() and send its first message (a server's HelloRequest) */
 	STEP_END
 };
 
@@ -30,7 +31,7 @@ struct peer_job {
 	uint64_t seed_out, seed_in, out_off, in_off;
 	int ok;
 	int failed_at; /* step that failed, or -1 */
-	char why[160]; /* what OpenSSL said about the failed step */
+	char why[160]; /* what OpenSSL said about the failed step, or the expected failure */
 	pthread_t thread;
 };
 

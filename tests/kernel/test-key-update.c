@@ -119,6 +119,33 @@ static void peer_updates(int requested)
 	assert_int_equal(handoff_close(&h), 0);
 }
 
+/* TLS 1.2: OpenSSL's server asks for a renegotiation (SSL_renegotiate: a HelloRequest) amid data.
+ * The connection answers no_renegotiation (a warning) and reads on; OpenSSL, which asked,
+ * chooses to end the connection on that answer with a fatal handshake_failure. */
+static void test_tls12_hello_request_refused(void **state)
+{
+	static const struct step script[] = {
+		{ SEND_DATA, 100000 }, { RENEGOTIATE, 0 }, { SEND_DATA, 50000 }, { EXPECT_FAILURE, 0 }, END,
+	};
+	struct handoff h;
+	struct ktls_conn *c;
+	struct ktls_alert a;
+	uint64_t in = 0;
+	uint8_t buf[64];
+
+	(void)state;
+	c = open_conn(&h, 0xC02F);
+	handoff_start(&h, script);
+	conn_expect(c, &h, &in, 150000); /* the data on both sides of the HelloRequest */
+	assert_int_equal(ktls_conn_read(c, buf, sizeof(buf), 0), -ECONNABORTED);
+	assert_int_equal(ktls_reader_alert(ktls_conn_reader(c), &a), 1);
+	assert_int_equal(a.level, KTLS_ALERT_LEVEL_FATAL);
+	assert_int_equal(a.description, KTLS_ALERT_HANDSHAKE_FAILURE);
+	assert_int_equal(handoff_close(&h), 0); /* its read failed on our no_renegotiation */
+	assert_non_null(strstr(h.job.why, "no renegotiation"));
+	ktls_conn_free(c);
+}
+
 static void test_peer_key_update_not_requested(void **state)
 {
 	(void)state;
@@ -472,6 +499,7 @@ int main(void)
 		cmocka_unit_test(test_nonblocking_read_with_full_send_buffer),
 		cmocka_unit_test(test_generations_with_openssl),
 		cmocka_unit_test(test_generations_between_ktls_peers),
+		cmocka_unit_test(test_tls12_hello_request_refused),
 	};
 	require_ktls_kernel();
 	signal(SIGPIPE, SIG_IGN); /* the OpenSSL peer writes into sockets we shut down */
