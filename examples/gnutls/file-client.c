@@ -5,7 +5,9 @@
  * the TLS 1.3 traffic secrets, so that the connection follows KeyUpdates). The file is read
  * through a ktls_conn, which takes the server's NewSessionTickets.
  *
- * usage: file-client-gnutls HOST PORT NAME OUTFILE
+ * usage: file-client-gnutls [--tls12] [--key-update-first] HOST PORT NAME OUTFILE
+ * --tls12: TLS 1.2 instead of 1.3; --key-update-first: update both directions' keys in GnuTLS
+ * before the hand-off (TLS 1.3), which the hand-off must carry over.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -47,8 +49,19 @@ int main(int argc, char **argv)
 	int fd, out, ret, tickets = 0;
 	char request[300], buf[65536];
 
+	const char *priority = "NORMAL:-VERS-ALL:+VERS-TLS1.3";
+	int update_first = 0;
+
+	for (; argc > 1 && strncmp(argv[1], "--", 2) == 0; argc--, argv++) {
+		if (strcmp(argv[1], "--tls12") == 0)
+			priority = "NORMAL:-VERS-ALL:+VERS-TLS1.2";
+		else if (strcmp(argv[1], "--key-update-first") == 0)
+			update_first = 1;
+		else
+			argc = 0;
+	}
 	if (argc != 5) {
-		fprintf(stderr, "usage: file-client-gnutls HOST PORT NAME OUTFILE\n");
+		fprintf(stderr, "usage: file-client-gnutls [--tls12] [--key-update-first] HOST PORT NAME OUTFILE\n");
 		return 2;
 	}
 	snprintf(request, sizeof(request), "GET %s\n", argv[3]);
@@ -60,7 +73,7 @@ int main(int argc, char **argv)
 	}
 	gnutls_certificate_allocate_credentials(&creds);
 	gnutls_init(&session, GNUTLS_CLIENT);
-	gnutls_priority_set_direct(session, "NORMAL:-VERS-ALL:+VERS-TLS1.3", NULL);
+	gnutls_priority_set_direct(session, priority, NULL);
 	gnutls_credentials_set(session, GNUTLS_CRD_CERTIFICATE, creds);
 	gnutls_transport_set_int(session, fd);
 	ret = ktls_gnutls_prepare(session);
@@ -75,7 +88,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "file-client-gnutls: handshake: %s\n", gnutls_strerror(ret));
 		return 1;
 	}
-	printf("GnuTLS handshake (%s)", gnutls_ciphersuite_get(session));
+	if (update_first && (ret = gnutls_session_key_update(session, GNUTLS_KU_PEER)) < 0) {
+		fprintf(stderr, "file-client-gnutls: gnutls_session_key_update: %s\n", gnutls_strerror(ret));
+		return 1;
+	}
+	printf("GnuTLS handshake (%s)%s", gnutls_ciphersuite_get(session),
+	       update_first ? ", KeyUpdate sent by GnuTLS" : "");
 	ret = ktls_gnutls_handoff(session, fd, NULL, &conn);
 	if (ret < 0)
 		ktls_gnutls_discard(session);

@@ -77,6 +77,22 @@ if [ -x "$ex/gnutls/file-client-gnutls" ]; then
 			fail "the GnuTLS client did not take the ticket and the close_notify"
 		expect_server 0
 	}
+	start_server 1 && {
+		fetch "GnuTLS client, TLS 1.2, kTLS both ends" "$ex/gnutls/file-client-gnutls" --tls12 data.bin ||
+			fail "GnuTLS client failed (TLS 1.2)"
+		cmp -s "$tmp/data.bin" "$tmp/out" || fail "the file arrived damaged (GnuTLS, TLS 1.2)"
+		expect_server 0
+		grep -q "handshake: TLSv1.2" "$tmp/server.out" || fail "not TLS 1.2"
+	}
+	# GnuTLS updates both directions' keys before the hand-off: the secrets must be carried over.
+	if [ $can_rekey = 1 ]; then
+		start_server 1 && {
+			fetch "GnuTLS client, KeyUpdates in GnuTLS first" "$ex/gnutls/file-client-gnutls" --key-update-first data.bin ||
+				fail "GnuTLS client failed after its KeyUpdate"
+			cmp -s "$tmp/data.bin" "$tmp/out" || fail "the file arrived damaged (GnuTLS KeyUpdate first)"
+			expect_server 0
+		}
+	fi
 else
 	fail "the GnuTLS example was not built (libgnutls28-dev missing)"
 fi

@@ -134,7 +134,7 @@ static void test_tls12_hello_request_refused(void **state)
 	uint8_t buf[64];
 
 	(void)state;
-	c = open_conn(&h, 0xC02F);
+	c = open_conn(&h, 0xC02B);
 	handoff_start(&h, script);
 	conn_expect(c, &h, &in, 150000); /* the data on both sides of the HelloRequest */
 	assert_int_equal(ktls_conn_read(c, buf, sizeof(buf), 0), -ECONNABORTED);

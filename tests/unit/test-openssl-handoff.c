@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: MIT */
+/* ktls_openssl_handoff() where it must refuse, on any kernel: every refusal leaves the SSL usable
+ * in userspace (the fallback), the keylog callback an application set is chained, and data
+ * OpenSSL holds is reported. The hand-offs that succeed are tested in the kernel suite. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../common/net.h"
+#include "../common/openssl-pair.h"
+
+static const uint16_t suites[] = { 0x1301, 0x1302, 0x1303, 0xC02B, 0xC02C, 0xCCA9 };
+
+/* A descriptor ktls_conn_open() refuses before any key reaches a kernel (not TCP). */
+static int not_tcp(void)
+{
+	int sv[2];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	close(sv[1]);
+	return sv[0];
+}
+
+static void expect_usable(struct openssl_pair *p)
+{
+	assert_int_equal(openssl_pair_exchange(p->client, p->server, 3000), 0);
+	assert_int_equal(openssl_pair_exchange(p->server, p->client, 5000), 0);
+}
+
+static void test_refusal_keeps_the_ssl_usable(void **state)
+{
+	struct ktls_conn *conn = NULL;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
+		struct openssl_pair p;
+		int fd = not_tcp();
+
+		openssl_pair_open(&p, suites[i], 2, 1);
+		assert_int_equal(ktls_openssl_handoff(p.server, fd, NULL, &conn), -ESOCKTNOSUPPORT);
+		assert_int_equal(ktls_openssl_handoff(p.client, fd, NULL, &conn), -ESOCKTNOSUPPORT);
+		assert_null(conn);
+		expect_usable(&p);
+		/* what OpenSSL sent and read meanwhile is counted: a second attempt passes the checks */
+		assert_int_equal(ktls_openssl_handoff(p.client, fd, NULL, &conn), -ESOCKTNOSUPPORT);
+		close(fd);
+		openssl_pair_close(&p);
+	}
+}
+
+static void test_unprepared_context(void **state)
+{
+	struct ktls_conn *conn = NULL;
+	struct openssl_pair p;
+
+	(void)state;
+	openssl_pair_open(&p, 0x1301, 2, 0);
+	assert_int_equal(ktls_openssl_handoff(p.server, -1, NULL, &conn), -ENODATA);
+	assert_int_equal(ktls_openssl_handoff(p.client, -1, NULL, &conn), -ENODATA);
+	assert_null(conn);
+	expect_usable(&p);
+	openssl_pair_close(&p);
+}
+
+/* A keylog callback set after the preparation replaces libktls's: the hand-off says so. */
+static void keylog_after(const SSL *ssl, const char *line)
+{
+	(void)ssl; (void)line;
+}
+
+static void test_keylog_replaced_later(void **state)
+{
+	struct ktls_conn *conn = NULL;
+	struct openssl_pair p;
+	int fd = not_tcp();
+
+	(void)state;
+	openssl_pair_open(&p, 0x1302, 0, 1);
+	close(p.cfd), close(p.sfd);
+	tls_peer_free(p.client), tls_peer_free(p.server);
+	SSL_CTX_set_keylog_callback(p.cctx, keylog_after);
+	assert_int_equal(tcp_pair(&p.cfd, &p.sfd, 0), 0);
+	assert_int_equal(tls_peer_handshake(p.cctx, p.sctx, p.cfd, p.sfd, &p.client, &p.server), 0);
+	assert_int_equal(ktls_openssl_handoff(p.client, fd, NULL, &conn), -ENODATA);
+	assert_int_equal(ktls_openssl_handoff(p.server, fd, NULL, &conn), -ESOCKTNOSUPPORT);
+	/* prepared again, the next connection is fine, and the callback set last still sees lines */
+	assert_int_equal(ktls_openssl_prepare(p.cctx), 0);
+	close(fd);
+	openssl_pair_close(&p);
+}
+
+static void test_data_held_by_openssl(void **state)
+{
+	struct ktls_conn *conn = NULL;
+	struct openssl_pair p;
+	uint8_t buf[100];
+	int fd = not_tcp();
+
+	(void)state;
+	openssl_pair_open(&p, 0x1301, 1, 1);
+	assert_int_equal(tls_peer_write_all(p.server, buf, sizeof(buf)), 0);
+	assert_int_equal(tls_peer_read_all(p.client, buf, 10), 0);
+	assert_int_equal(SSL_pending(p.client), 90);
+	assert_int_equal(ktls_openssl_handoff(p.client, fd, NULL, &conn), -ENOTEMPTY);
+	assert_int_equal(tls_peer_read_all(p.client, buf, 90), 0);
+	assert_int_equal(ktls_openssl_handoff(p.client, fd, NULL, &conn), -ESOCKTNOSUPPORT);
+	close(fd);
+	openssl_pair_close(&p);
+}
+
+static void test_arguments_and_state(void **state)
+{
+	struct ktls_conn *conn = NULL;
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	SSL *ssl;
+
+	(void)state;
+	assert_non_null(ctx);
+	assert_int_equal(ktls_openssl_prepare(NULL), -EFAULT);
+	assert_int_equal(ktls_openssl_prepare(ctx), 0);
+	assert_int_equal(ktls_openssl_prepare(ctx), 0); /* twice: its own keylog is not chained to itself */
+	ssl = SSL_new(ctx);
+	assert_int_equal(ktls_openssl_handoff(NULL, -1, NULL, &conn), -EFAULT);
+	assert_int_equal(ktls_openssl_handoff(ssl, -1, NULL, NULL), -EFAULT);
+	assert_int_equal(ktls_openssl_handoff(ssl, -1, NULL, &conn), -EINPROGRESS);
+	SSL_free(ssl);
+	SSL_CTX_free(ctx);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_refusal_keeps_the_ssl_usable),
+		cmocka_unit_test(test_unprepared_context),
+		cmocka_unit_test(test_keylog_replaced_later),
+		cmocka_unit_test(test_data_held_by_openssl),
+		cmocka_unit_test(test_arguments_and_state),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
