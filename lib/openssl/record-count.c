@@ -3,7 +3,6 @@
  * traffic secrets (keylog lines) and, per direction, the records under the current keys and the
  * KeyUpdates since the handshake (message callback). */
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -12,7 +11,7 @@
 #include "ktls-openssl-internal.h"
 
 static int ssl_index = -1, ctx_index = -1;
-static pthread_once_t indexes_once = PTHREAD_ONCE_INIT;
+static CRYPTO_ONCE indexes_once = CRYPTO_ONCE_STATIC_INIT;
 
 static void state_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
 {
@@ -36,8 +35,7 @@ struct ossl_state *ossl_state_of(const SSL *ssl, int create)
 {
 	struct ossl_state *s;
 
-	pthread_once(&indexes_once, make_indexes);
-	if (ssl_index < 0)
+	if (!CRYPTO_THREAD_run_once(&indexes_once, make_indexes) || ssl_index < 0)
 		return NULL;
 	s = SSL_get_ex_data(ssl, ssl_index);
 	if (!s && create) {
@@ -139,8 +137,7 @@ LIBKTLS_API int ktls_openssl_prepare(SSL_CTX *ctx)
 
 	if (!ctx)
 		return -EFAULT;
-	pthread_once(&indexes_once, make_indexes);
-	if (ssl_index < 0 || ctx_index < 0)
+	if (!CRYPTO_THREAD_run_once(&indexes_once, make_indexes) || ssl_index < 0 || ctx_index < 0)
 		return -ENOMEM;
 	current = SSL_CTX_get_keylog_callback(ctx);
 	if (current != keylog) {

@@ -146,6 +146,29 @@ static void test_right_after_the_handshake(void **state)
 	openssl_pair_close(&p);
 }
 
+/* OpenSSL's own kTLS (SSL_OP_ENABLE_KTLS) took the socket first: refused, nothing touched. */
+static void test_openssl_ktls_first(void **state)
+{
+	struct ktls_conn *conn = NULL;
+	struct openssl_pair p;
+
+	(void)state;
+	openssl_pair_open(&p, 0x1301, 0, 1);
+	close(p.cfd), close(p.sfd);
+	tls_peer_free(p.client), tls_peer_free(p.server);
+	SSL_CTX_set_options(p.cctx, SSL_OP_ENABLE_KTLS);
+	assert_int_equal(tcp_pair(&p.cfd, &p.sfd, 0), 0);
+	assert_int_equal(tls_peer_handshake(p.cctx, p.sctx, p.cfd, p.sfd, &p.client, &p.server), 0);
+	if (!BIO_get_ktls_send(SSL_get_wbio(p.client))) {
+		print_message("this OpenSSL did not use its kTLS (built without it): nothing to refuse\n");
+	} else {
+		assert_int_equal(ktls_openssl_handoff(p.client, -1, NULL, &conn), -EALREADY);
+		assert_null(conn);
+		assert_int_equal(openssl_pair_exchange(p.client, p.server, 1000), 0);
+	}
+	openssl_pair_close(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -153,6 +176,7 @@ int main(void)
 		cmocka_unit_test(test_tls13_suites),
 		cmocka_unit_test(test_tls13_after_key_updates_in_openssl),
 		cmocka_unit_test(test_tls12_suites),
+		cmocka_unit_test(test_openssl_ktls_first),
 	};
 	require_ktls_kernel();
 	return cmocka_run_group_tests(tests, fd_leak_setup, fd_leak_teardown);

@@ -114,6 +114,33 @@ static void test_data_held_by_openssl(void **state)
 	openssl_pair_close(&p);
 }
 
+/* With read-ahead OpenSSL takes records off the socket before they are asked for: they can
+ * never reach the kernel, and the hand-off says so rather than lose them. */
+static void test_read_ahead(void **state)
+{
+	struct ktls_conn *conn = NULL;
+	struct openssl_pair p;
+	uint8_t buf[150] = { 0 };
+	int fd = not_tcp();
+
+	(void)state;
+	openssl_pair_open(&p, 0xC02B, 0, 1);
+	close(p.cfd), close(p.sfd);
+	tls_peer_free(p.client), tls_peer_free(p.server);
+	SSL_CTX_set_read_ahead(p.cctx, 1);
+	assert_int_equal(tcp_pair(&p.cfd, &p.sfd, 0), 0);
+	assert_int_equal(tls_peer_handshake(p.cctx, p.sctx, p.cfd, p.sfd, &p.client, &p.server), 0);
+	assert_int_equal(tls_peer_write_all(p.server, buf, 100), 0);
+	assert_int_equal(tls_peer_write_all(p.server, buf, 50), 0);
+	usleep(100000);
+	assert_int_equal(tls_peer_read_all(p.client, buf, 100), 0); /* takes both records */
+	assert_int_equal(SSL_pending(p.client), 0);
+	assert_int_equal(ktls_openssl_handoff(p.client, fd, NULL, &conn), -EBADFD);
+	assert_int_equal(tls_peer_read_all(p.client, buf, 50), 0); /* still there, in OpenSSL */
+	close(fd);
+	openssl_pair_close(&p);
+}
+
 static void test_arguments_and_state(void **state)
 {
 	struct ktls_conn *conn = NULL;
@@ -140,6 +167,7 @@ int main(void)
 		cmocka_unit_test(test_unprepared_context),
 		cmocka_unit_test(test_keylog_replaced_later),
 		cmocka_unit_test(test_data_held_by_openssl),
+		cmocka_unit_test(test_read_ahead),
 		cmocka_unit_test(test_arguments_and_state),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
