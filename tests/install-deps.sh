@@ -4,7 +4,8 @@ set -euo pipefail
 packages=(meson ninja-build pkg-config gcc g++ python3 libssl-dev libmnl-dev libcmocka-dev openssl
 	  qemu-system-x86 busybox-static kmod cpio gzip xz-utils iproute2
 	  clang libclang-rt-14-dev valgrind abigail-tools libgnutls28-dev
-	  erlang-base erlang-dev erlang-crypto erlang-ssl erlang-public-key erlang-asn1 erlang-eunit)
+	  erlang-base erlang-dev erlang-crypto erlang-ssl erlang-public-key erlang-asn1 erlang-eunit
+	  mmdebstrap gnutls-bin curl)
 sudo=
 [ "$(id -u)" = 0 ] || sudo=sudo
 missing=()
