@@ -23,6 +23,17 @@ void openssl_pair_open(struct openssl_pair *p, uint16_t suite, int tickets, int 
 		abort();
 }
 
+void openssl_pair_reconnect(struct openssl_pair *p)
+{
+	tls_peer_free(p->client);
+	tls_peer_free(p->server);
+	close(p->cfd);
+	close(p->sfd);
+	if (tcp_pair(&p->cfd, &p->sfd, 0) < 0 ||
+	    tls_peer_handshake(p->cctx, p->sctx, p->cfd, p->sfd, &p->client, &p->server) < 0)
+		abort();
+}
+
 void openssl_pair_close(struct openssl_pair *p)
 {
 	tls_peer_free(p->client);

@@ -154,11 +154,8 @@ static void test_openssl_ktls_first(void **state)
 
 	(void)state;
 	openssl_pair_open(&p, 0x1301, 0, 1);
-	close(p.cfd), close(p.sfd);
-	tls_peer_free(p.client), tls_peer_free(p.server);
 	SSL_CTX_set_options(p.cctx, SSL_OP_ENABLE_KTLS);
-	assert_int_equal(tcp_pair(&p.cfd, &p.sfd, 0), 0);
-	assert_int_equal(tls_peer_handshake(p.cctx, p.sctx, p.cfd, p.sfd, &p.client, &p.server), 0);
+	openssl_pair_reconnect(&p);
 	if (!BIO_get_ktls_send(SSL_get_wbio(p.client))) {
 		print_message("this OpenSSL did not use its kTLS (built without it): nothing to refuse\n");
 	} else {

@@ -12,7 +12,6 @@
 
 #include <cmocka.h>
 
-#include "../common/net.h"
 #include "../common/openssl-pair.h"
 
 static const uint16_t suites[] = { 0x1301, 0x1302, 0x1303, 0xC02B, 0xC02C, 0xCCA9 };
@@ -82,11 +81,8 @@ static void test_keylog_replaced_later(void **state)
 
 	(void)state;
 	openssl_pair_open(&p, 0x1302, 0, 1);
-	close(p.cfd), close(p.sfd);
-	tls_peer_free(p.client), tls_peer_free(p.server);
 	SSL_CTX_set_keylog_callback(p.cctx, keylog_after);
-	assert_int_equal(tcp_pair(&p.cfd, &p.sfd, 0), 0);
-	assert_int_equal(tls_peer_handshake(p.cctx, p.sctx, p.cfd, p.sfd, &p.client, &p.server), 0);
+	openssl_pair_reconnect(&p);
 	assert_int_equal(ktls_openssl_handoff(p.client, fd, NULL, &conn), -ENODATA);
 	assert_int_equal(ktls_openssl_handoff(p.server, fd, NULL, &conn), -ESOCKTNOSUPPORT);
 	/* prepared again, the next connection is fine, and the callback set last still sees lines */
@@ -125,11 +121,8 @@ static void test_read_ahead(void **state)
 
 	(void)state;
 	openssl_pair_open(&p, 0xC02B, 0, 1);
-	close(p.cfd), close(p.sfd);
-	tls_peer_free(p.client), tls_peer_free(p.server);
 	SSL_CTX_set_read_ahead(p.cctx, 1);
-	assert_int_equal(tcp_pair(&p.cfd, &p.sfd, 0), 0);
-	assert_int_equal(tls_peer_handshake(p.cctx, p.sctx, p.cfd, p.sfd, &p.client, &p.server), 0);
+	openssl_pair_reconnect(&p);
 	assert_int_equal(tls_peer_write_all(p.server, buf, 100), 0);
 	assert_int_equal(tls_peer_write_all(p.server, buf, 50), 0);
 	usleep(100000);

@@ -17,7 +17,7 @@
 -export([crypto_info/3, next_secret/2, install/5, install_gen_tcp/5,
          suite_info/1, suites/0, suite_by_name/1, probe_kernel/0, socket_mode/1,
          record_type/3, reader_new/1, reader_feed/3, send_alert/3, send_handshake/3, version/0]).
--export([ssl_options/0, handoff/2, fd/1, recv/3, recv/4]).
+-export([ssl_options/0, handoff/2, ssl_processes/1, fd/1, recv/3, recv/4]).
 -export([keys_new/3, follow_key_update/3, update_keys/3, key_generations/1]).
 
 -on_load(load_nif/0).
@@ -195,45 +195,88 @@ ssl_options() ->
 %% early, which `ssl' has already decrypted, is put back into the socket: the caller reads it
 %% first. Only a record `ssl' has begun but not finished receiving cannot be handed over; the
 %% hand-off then fails with `read_ahead' (close the connection). It reads the sequence numbers and
-%% buffers from the internal state of OTP 25 and 26's `ssl'; on a state it does not recognise it
-%% fails with `unknown_ssl_state'.
+%% buffers from the connection process's state, whose layout (the connection states, then the
+%% protocol buffers, then the user data buffer) is the same in OTP 25 through 29; on a state it
+%% does not recognise it fails with `unknown_ssl_state'. (OTP's own `ssl_gen_statem:ktls_handover/1'
+%% gives sequence numbers and keys but neither the buffered plaintext nor a partial record, and
+%% needs the hidden `{ktls, true}' option: it cannot keep these guarantees.)
 -spec handoff(ssl:sslsocket(), client | server) -> {ok, inet:socket()} | {error, term()}.
-handoff({sslsocket, {libktls_tcp, Port, _, _}, [ConnPid | _] = Pids} = SslSocket, Role) ->
-    case ssl:connection_information(SslSocket, [protocol, selected_cipher_suite, keylog]) of
-        {ok, Info} ->
-            case traffic_secrets(Info, Role) of
-                {ok, Suite, Tx, Rx} -> take_over(SslSocket, ConnPid, Pids, Port, {Suite, Tx, Rx});
-                Error -> Error
+handoff(SslSocket, _Role) ->
+    case ssl_processes(SslSocket) of
+        {ok, Port, [ConnPid | _] = Pids} ->
+            case ssl:connection_information(SslSocket, [protocol, selected_cipher_suite, keylog]) of
+                {ok, Info} ->
+                    case traffic_secrets(Info) of
+                        {ok, Suite, Secrets} -> take_over(SslSocket, ConnPid, Pids, Port, {Suite, Secrets});
+                        Error -> Error
+                    end;
+                Error ->
+                    Error
             end;
         Error ->
             Error
-    end;
-handoff(_, _) ->
+    end.
+
+%% @doc The TCP port of an `ssl' socket that runs over `libktls_tcp', and its processes (the
+%% connection process first, then the sender): the processes {@link handoff/2} ends. The socket
+%% record of OTP 25 and 26 and the one of OTP 27 and later are both known.
+-spec ssl_processes(ssl:sslsocket()) -> {ok, port(), [pid()]} | {error, not_libktls_transport}.
+ssl_processes({sslsocket, {libktls_tcp, Port, _, _}, [_ | _] = Pids}) when is_port(Port) ->
+    {ok, Port, Pids};
+ssl_processes({sslsocket, Port, ConnPid, Sender, libktls_tcp, _, _, _})
+  when is_port(Port), is_pid(ConnPid), is_pid(Sender) ->
+    {ok, Port, [ConnPid, Sender]};
+ssl_processes(_) ->
     {error, not_libktls_transport}.
 
-traffic_secrets(Info, Role) ->
+%% The suite, and both traffic secrets as the keylog gives them. Which one is whose is read from
+%% the connection state at the hand-off, not from the keylog's labels: OTP 27's client swaps them.
+traffic_secrets(Info) ->
     case proplists:get_value(protocol, Info) of
         'tlsv1.3' ->
             Name = ssl:suite_to_str(proplists:get_value(selected_cipher_suite, Info)),
             Keylog = proplists:get_value(keylog, Info, []),
-            {TxLabel, RxLabel} = case Role of
-                                     client -> {"CLIENT_TRAFFIC_SECRET_0", "SERVER_TRAFFIC_SECRET_0"};
-                                     server -> {"SERVER_TRAFFIC_SECRET_0", "CLIENT_TRAFFIC_SECRET_0"}
-                                 end,
-            case {suite_by_name(Name), keylog_secret(TxLabel, Keylog), keylog_secret(RxLabel, Keylog)} of
-                {{ok, Suite}, {ok, Tx}, {ok, Rx}} -> {ok, Suite, Tx, Rx};
-                {{error, _}, _, _} -> {error, {unsupported_suite, Name}};
+            Secrets = [binary:decode_hex(list_to_binary(Hex))
+                       || Line <- Keylog, [L, _Random, Hex] <- [string:split(Line, " ", all)],
+                          L =:= "CLIENT_TRAFFIC_SECRET_0" orelse L =:= "SERVER_TRAFFIC_SECRET_0"],
+            case {suite_by_name(Name), Secrets} of
+                {{ok, Suite}, [_, _]} -> {ok, Suite, Secrets};
+                {{error, _}, _} -> {error, {unsupported_suite, Name}};
                 _ -> {error, no_keylog}
             end;
         Other ->
             {error, {unsupported_protocol, Other}}
     end.
 
-keylog_secret(Label, Keylog) ->
-    case [Hex || Line <- Keylog, [L, _Random, Hex] <- [string:split(Line, " ", all)], L =:= Label] of
-        [Hex] -> {ok, binary:decode_hex(list_to_binary(Hex))};
-        _ -> {error, no_keylog}
-    end.
+%% The one of Secrets among the binaries of a direction's security parameters (the record's
+%% layout differs between OTP releases; the secret is the one field that matches).
+secret_of(Params, Secrets) when is_tuple(Params) ->
+    case [B || B <- tuple_to_list(Params), is_binary(B), lists:member(B, Secrets)] of
+        [Secret] -> {ok, Secret};
+        _ -> {error, unknown_ssl_state}
+    end;
+secret_of(_, _) ->
+    {error, unknown_ssl_state}.
+
+%% Records go out through ssl's sender process, which keeps the write sequence number; the
+%% connection process's copy stops at the handshake.
+sender_write_seq([_ConnPid, Sender | _]) ->
+    try sys:get_state(Sender, 5000) of
+        State -> find_write_seq(State)
+    catch
+        _:_ -> undefined
+    end;
+sender_write_seq(_) ->
+    undefined.
+
+find_write_seq(#{current_write := #{sequence_number := N}}) when is_integer(N) -> N;
+find_write_seq(T) when is_tuple(T) -> find_write_seq(tuple_to_list(T));
+find_write_seq([H | Rest]) ->
+    case find_write_seq(H) of
+        undefined -> find_write_seq(Rest);
+        N -> N
+    end;
+find_write_seq(_) -> undefined.
 
 %% The socket changes hands inside the ssl connection process (sys:replace_state/2 runs a fun
 %% there), so nothing races with it. First the socket stops delivering and the process works off
@@ -247,13 +290,14 @@ keylog_secret(Label, Keylog) ->
 take_over(SslSocket, ConnPid, Pids, Port, Keys) ->
     Caller = self(),
     Ref = make_ref(),
-    Move = fun(State) ->
-                   Caller ! {Ref, move_socket(State, Port, Caller, Keys)},
-                   State
-           end,
     try
         sys:replace_state(ConnPid, fun(State) -> _ = inet:setopts(Port, [{active, false}]), State end),
         ok = drained(ConnPid, Port, 200),
+        SenderSeq = sender_write_seq(Pids),
+        Move = fun(State) ->
+                       Caller ! {Ref, move_socket(State, Port, Caller, Keys, SenderSeq)},
+                       State
+               end,
         sys:replace_state(ConnPid, Move)
     of
         _ ->
@@ -285,12 +329,17 @@ drained(ConnPid, Port, Tries) ->
             {error, closed}
     end.
 
-move_socket(State, Port, NewOwner, {Suite, TxSecret, RxSecret}) ->
+move_socket(State, Port, NewOwner, {Suite, Secrets}, SenderSeq) ->
     {messages, Mailbox} = process_info(self(), messages),
     case {[D || {tcp, P, D} <- Mailbox, P =:= Port], record_layer(State)} of
-        {[], {ok, TxSeq, RxSeq, Plaintext}} ->
-            Steps = [fun() -> install_gen_tcp(Port, tx, Suite, #{secret => TxSecret}, TxSeq) end,
-                     fun() -> install_gen_tcp(Port, rx, Suite, #{secret => RxSecret}, RxSeq) end,
+        {[], {ok, ConnTxSeq, RxSeq, Plaintext, TxParams, RxParams}} ->
+            TxSeq = case SenderSeq of undefined -> ConnTxSeq; _ -> SenderSeq end,
+            Steps = [fun() -> ok_secret(secret_of(TxParams, Secrets), tx_secret) end,
+                     fun() -> ok_secret(secret_of(RxParams, Secrets), rx_secret) end,
+                     fun() -> {ok, Tx} = secret_of(TxParams, Secrets),
+                              install_gen_tcp(Port, tx, Suite, #{secret => Tx}, TxSeq) end,
+                     fun() -> {ok, Rx} = secret_of(RxParams, Secrets),
+                              install_gen_tcp(Port, rx, Suite, #{secret => Rx}, RxSeq) end,
                      fun() -> give_back(Port, Plaintext) end,
                      fun() -> gen_tcp:controlling_process(Port, NewOwner) end,
                      fun() -> true = unlink(Port), ok end],
@@ -301,21 +350,26 @@ move_socket(State, Port, NewOwner, {Suite, TxSecret, RxSecret}) ->
             {error, read_ahead}
     end.
 
+ok_secret({ok, _}, _) -> ok;
+ok_secret(Error, _) -> Error.
+
 give_back(_Port, <<>>) -> ok;
 give_back(Port, Plaintext) -> gen_tcp:unrecv(Port, Plaintext).
 
-%% The ssl connection state of OTP 25 and 26 (a gen_statem {StateName, #state{}}): the record
+%% The ssl connection state of OTP 25 to 29 (a gen_statem {StateName, #state{}}): the record
 %% layer's connection_states map, followed by the protocol buffers (bytes received, not yet a
 %% whole record) and the user data buffer ({Front, Size, Rear}: decrypted, not yet delivered).
+%% Each direction's security parameters hold its current traffic secret.
 record_layer({connection, Data}) when is_tuple(Data) ->
     Fields = tuple_to_list(Data),
     case lists:splitwith(fun(F) -> not is_connection_states(F) end, Fields) of
-        {_, [#{current_write := #{sequence_number := TxSeq},
-               current_read := #{sequence_number := RxSeq}},
+        {_, [#{current_write := #{sequence_number := TxSeq} = Write,
+               current_read := #{sequence_number := RxSeq} = Read},
              ProtocolBuffers, {Front, Size, Rear} | _]} when is_list(Front), is_list(Rear) ->
             Plaintext = iolist_to_binary([Front | lists:reverse(Rear)]),
             case {bytes_in(ProtocolBuffers), byte_size(Plaintext)} of
-                {0, Size} -> {ok, TxSeq, RxSeq, Plaintext};
+                {0, Size} -> {ok, TxSeq, RxSeq, Plaintext, maps:get(security_parameters, Write, none),
+                              maps:get(security_parameters, Read, none)};
                 _ -> {error, read_ahead}
             end;
         _ ->
