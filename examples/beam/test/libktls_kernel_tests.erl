@@ -251,6 +251,46 @@ erlang_both_ends() ->
     ?assertEqual({server_done, {error, closed}}, receive {server_done, _} = M -> M after 30000 -> timeout end),
     ssl:close(L).
 
+%% Records ssl already exchanged under the traffic keys count: a message each way through ssl,
+%% then the hand-off on both ends. ssl writes through its sender process, whose sequence number
+%% the connection process does not see (OTP 27 and later).
+traffic_before_handoff_test_() ->
+    {timeout, 120, fun traffic_before_handoff/0}.
+
+traffic_before_handoff() ->
+    {ok, _} = application:ensure_all_started(ssl),
+    {ServerConf, ClientConf} = test_certs(),
+    {ok, L} = ssl:listen(0, ServerConf ++ [binary, {versions, ['tlsv1.3']}] ++ libktls:ssl_options()),
+    {ok, {_, Port}} = ssl:sockname(L),
+    Client = self(),
+    spawn_link(fun() ->
+        {ok, T} = ssl:transport_accept(L, 30000),
+        {ok, S} = ssl:handshake(T, 30000),
+        {ok, <<"one">>} = ssl:recv(S, 3, 10000),
+        ok = ssl:send(S, <<"two">>),
+        ok = ssl:send(S, <<"three">>),
+        {ok, <<"four">>} = ssl:recv(S, 4, 10000),
+        {ok, Sock} = libktls:handoff(S, server),
+        ok = gen_tcp:send(Sock, <<"after">>),
+        Client ! {server_got, recv_exact(Sock, 6)}
+    end),
+    {ok, C} = ssl:connect({127, 0, 0, 1}, Port, ClientConf ++ [binary, {versions, ['tlsv1.3']}]
+                          ++ libktls:ssl_options(), 30000),
+    ok = ssl:send(C, <<"one">>),
+    {ok, <<"twothree">>} = recv_ssl_exact(C, 8, <<>>),
+    ok = ssl:send(C, <<"four">>),
+    {ok, Sock} = libktls:handoff(C, client),
+    ?assertEqual(<<"after">>, recv_exact(Sock, 5)),
+    ok = gen_tcp:send(Sock, <<"kernel">>),
+    ?assertEqual({server_got, <<"kernel">>}, receive {server_got, _} = M -> M after 30000 -> timeout end),
+    gen_tcp:close(Sock),
+    ssl:close(L).
+
+recv_ssl_exact(_S, N, Acc) when byte_size(Acc) >= N -> {ok, Acc};
+recv_ssl_exact(S, N, Acc) ->
+    {ok, More} = ssl:recv(S, 0, 10000),
+    recv_ssl_exact(S, N, <<Acc/binary, More/binary>>).
+
 %% Data the peer sent right after the handshake, which ssl already decrypted, is not lost: the
 %% hand-off puts it back into the socket, and the kernel continues after that record.
 early_data_is_kept_test_() ->
