@@ -95,7 +95,7 @@ static void test_data_held_by_openssl(void **state)
 {
 	struct ktls_conn *conn = NULL;
 	struct openssl_pair p;
-	uint8_t buf[100];
+	uint8_t buf[100] = { 0 };
 	int fd = not_tcp();
 
 	(void)state;
