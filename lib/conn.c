@@ -221,7 +221,7 @@ static int is_renegotiation(const struct ktls_conn *c, int type)
 
 /* Handle the KeyUpdates and renegotiation attempts at the head of the reader's queue; 1 when
  * another message is waiting. */
-static int take_key_updates(struct ktls_conn *c)
+static int take_protocol_messages(struct ktls_conn *c)
 {
 	int type;
 
@@ -247,7 +247,7 @@ __attribute__((noinline)) static ssize_t conn_read_slow(struct ktls_conn *c, voi
 	for (;;) {
 		if (c->error)
 			return c->error;
-		int r = take_key_updates(c);
+		int r = take_protocol_messages(c);
 		if (r < 0)
 			return r;
 		if ((r = finish_pending(c)) < 0)
@@ -298,7 +298,7 @@ LIBKTLS_API int ktls_conn_next_message(struct ktls_conn *c, uint8_t *type, const
 {
 	if (!c || !type || !body || !body_len)
 		return -EFAULT;
-	int r = take_key_updates(c);
+	int r = take_protocol_messages(c);
 	if (r < 0)
 		return r;
 	if ((r = finish_pending(c)) < 0)
