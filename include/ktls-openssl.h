@@ -63,6 +63,8 @@ extern "C" {
  *   an application that needs its own calls ktls_openssl_msg_callback() from it with the same
  *   arguments.
  * - TLS 1.2 needs no callback: the master secret and randoms are read from the SSL at hand-off.
+ * - A server whose SNI callback switches an SSL to another context (SSL_set_SSL_CTX()) prepares
+ *   that context too.
  * - Read-ahead (SSL_CTX_set_read_ahead()) must stay off: with it OpenSSL reads records the kernel
  *   then never sees (ktls_openssl_handoff() reports -EBADFD).
  *
