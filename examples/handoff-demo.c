@@ -4,10 +4,14 @@
  * kernel with libktls.
  *
  * A server thread speaks TLS with OpenSSL in userspace. The client does its handshake with
- * OpenSSL too; openssl/handoff.c reads its traffic secrets through the keylog callback and
- * installs them with libktls; the client frees its SSL object, and from then on uses plain
- * write() and read(): the kernel encrypts and decrypts, and the OpenSSL server cannot tell the
- * difference.
+ * OpenSSL too, on a context prepared with ktls_openssl_prepare() (openssl/handoff.c); then
+ * ktls_openssl_handoff() installs both directions in the kernel, the client frees its SSL
+ * object, and from then on uses plain write() and read(): the kernel encrypts and decrypts, and
+ * the OpenSSL server cannot tell the difference. The three lines that matter:
+ *
+ *     ktls_openssl_prepare(ctx);                          before the handshake
+ *     SSL_connect(ssl);
+ *     ktls_openssl_handoff(ssl, -1, NULL, &conn);         after it
  *
  * usage: handoff-demo [IANA-SUITE-HEX]   (default 1301: TLS_AES_128_GCM_SHA256)
  */
