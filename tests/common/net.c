@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/utsname.h>
@@ -169,4 +170,14 @@ int read_all(int fd, void *buf, size_t len)
 		done += (size_t)n;
 	}
 	return 0;
+}
+
+int not_tcp_socket(void)
+{
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		abort();
+	close(sv[1]);
+	return sv[0];
 }

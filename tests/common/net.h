@@ -8,6 +8,9 @@
 
 /* A connected loopback TCP pair (IPv4, or IPv6 when v6). 0 or -errno. */
 int tcp_pair(int *client, int *server, int v6);
+/* A connected stream socket that is not TCP (a UNIX one whose peer is closed): what
+ * ktls_conn_open() refuses before any key reaches a kernel. Aborts on failure. */
+int not_tcp_socket(void);
 /* Number of open descriptors of this process. */
 int open_fd_count(void);
 /* 1 when a fresh loopback TCP socket accepts the "tls" ULP; 0 when the kernel lacks it. */

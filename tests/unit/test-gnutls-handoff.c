@@ -97,16 +97,6 @@ static void expect_usable(struct pair *p)
 	assert_memory_equal(buf, "pong", 4);
 }
 
-/* A descriptor ktls_conn_open() refuses before any key reaches a kernel (not TCP). */
-static int not_tcp(void)
-{
-	int sv[2];
-
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	close(sv[1]);
-	return sv[0];
-}
-
 static void test_refusal_keeps_the_session_usable(void **state)
 {
 	static const uint16_t suites[] = { 0x1301, 0x1302, 0x1303, 0xC02B, 0xC02C, 0xCCA9 };
@@ -115,7 +105,7 @@ static void test_refusal_keeps_the_session_usable(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
 		struct pair p;
-		int fd = not_tcp();
+		int fd = not_tcp_socket();
 
 		pair_open(&p, suites[i], 1, 0);
 		assert_int_equal(ktls_gnutls_handoff(p.client, fd, NULL, &conn), -ESOCKTNOSUPPORT);
@@ -132,7 +122,7 @@ static void test_unprepared_tls13(void **state)
 {
 	struct ktls_conn *conn = NULL;
 	struct pair p;
-	int fd = not_tcp();
+	int fd = not_tcp_socket();
 
 	(void)state;
 	pair_open(&p, 0x1301, 0, 0);
@@ -150,7 +140,7 @@ static void test_keylog_chained(void **state)
 {
 	struct ktls_conn *conn = NULL;
 	struct pair p;
-	int fd = not_tcp();
+	int fd = not_tcp_socket();
 
 	(void)state;
 	app_keylog_lines = 0;
@@ -169,7 +159,7 @@ static void test_data_held_by_gnutls(void **state)
 	struct ktls_conn *conn = NULL;
 	struct pair p;
 	char buf[100] = { 0 };
-	int fd = not_tcp();
+	int fd = not_tcp_socket();
 
 	(void)state;
 	pair_open(&p, 0x1301, 1, 0);

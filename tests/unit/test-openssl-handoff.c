@@ -12,19 +12,10 @@
 
 #include <cmocka.h>
 
+#include "../common/net.h"
 #include "../common/openssl-pair.h"
 
 static const uint16_t suites[] = { 0x1301, 0x1302, 0x1303, 0xC02B, 0xC02C, 0xCCA9 };
-
-/* A descriptor ktls_conn_open() refuses before any key reaches a kernel (not TCP). */
-static int not_tcp(void)
-{
-	int sv[2];
-
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	close(sv[1]);
-	return sv[0];
-}
 
 static void expect_usable(struct openssl_pair *p)
 {
@@ -39,7 +30,7 @@ static void test_refusal_keeps_the_ssl_usable(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
 		struct openssl_pair p;
-		int fd = not_tcp();
+		int fd = not_tcp_socket();
 
 		openssl_pair_open(&p, suites[i], 2, 1);
 		assert_int_equal(ktls_openssl_handoff(p.server, fd, NULL, &conn), -ESOCKTNOSUPPORT);
@@ -77,7 +68,7 @@ static void test_keylog_replaced_later(void **state)
 {
 	struct ktls_conn *conn = NULL;
 	struct openssl_pair p;
-	int fd = not_tcp();
+	int fd = not_tcp_socket();
 
 	(void)state;
 	openssl_pair_open(&p, 0x1302, 0, 1);
@@ -96,7 +87,7 @@ static void test_data_held_by_openssl(void **state)
 	struct ktls_conn *conn = NULL;
 	struct openssl_pair p;
 	uint8_t buf[100] = { 0 };
-	int fd = not_tcp();
+	int fd = not_tcp_socket();
 
 	(void)state;
 	openssl_pair_open(&p, 0x1301, 1, 1);
@@ -117,7 +108,7 @@ static void test_read_ahead(void **state)
 	struct ktls_conn *conn = NULL;
 	struct openssl_pair p;
 	uint8_t buf[150] = { 0 };
-	int fd = not_tcp();
+	int fd = not_tcp_socket();
 
 	(void)state;
 	openssl_pair_open(&p, 0xC02B, 0, 1);
