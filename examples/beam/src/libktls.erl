@@ -334,24 +334,21 @@ move_socket(State, Port, NewOwner, {Suite, Secrets}, SenderSeq) ->
     case {[D || {tcp, P, D} <- Mailbox, P =:= Port], record_layer(State)} of
         {[], {ok, ConnTxSeq, RxSeq, Plaintext, TxParams, RxParams}} ->
             TxSeq = case SenderSeq of undefined -> ConnTxSeq; _ -> SenderSeq end,
-            Steps = [fun() -> ok_secret(secret_of(TxParams, Secrets), tx_secret) end,
-                     fun() -> ok_secret(secret_of(RxParams, Secrets), rx_secret) end,
-                     fun() -> {ok, Tx} = secret_of(TxParams, Secrets),
-                              install_gen_tcp(Port, tx, Suite, #{secret => Tx}, TxSeq) end,
-                     fun() -> {ok, Rx} = secret_of(RxParams, Secrets),
-                              install_gen_tcp(Port, rx, Suite, #{secret => Rx}, RxSeq) end,
-                     fun() -> give_back(Port, Plaintext) end,
-                     fun() -> gen_tcp:controlling_process(Port, NewOwner) end,
-                     fun() -> true = unlink(Port), ok end],
-            run(Steps);
+            case {secret_of(TxParams, Secrets), secret_of(RxParams, Secrets)} of
+                {{ok, Tx}, {ok, Rx}} ->
+                    run([fun() -> install_gen_tcp(Port, tx, Suite, #{secret => Tx}, TxSeq) end,
+                         fun() -> install_gen_tcp(Port, rx, Suite, #{secret => Rx}, RxSeq) end,
+                         fun() -> give_back(Port, Plaintext) end,
+                         fun() -> gen_tcp:controlling_process(Port, NewOwner) end,
+                         fun() -> true = unlink(Port), ok end]);
+                _ ->
+                    {error, unknown_ssl_state}
+            end;
         {[], {error, _} = Error} ->
             Error;
         {_, _} ->
             {error, read_ahead}
     end.
-
-ok_secret({ok, _}, _) -> ok;
-ok_secret(Error, _) -> Error.
 
 give_back(_Port, <<>>) -> ok;
 give_back(Port, Plaintext) -> gen_tcp:unrecv(Port, Plaintext).
