@@ -14,6 +14,8 @@
 #include <erl_nif.h>
 #include <ktls.h>
 
+#include "nif.h"
+
 struct reader_res {
 	struct ktls_reader *reader;
 };
@@ -34,7 +36,7 @@ struct keys_res {
 
 static ErlNifResourceType *keys_type;
 
-static ERL_NIF_TERM atom(ErlNifEnv *env, const char *name)
+ERL_NIF_TERM atom(ErlNifEnv *env, const char *name)
 {
 	ERL_NIF_TERM a;
 
@@ -43,7 +45,7 @@ static ERL_NIF_TERM atom(ErlNifEnv *env, const char *name)
 	return a;
 }
 
-static ERL_NIF_TERM error_tuple(ErlNifEnv *env, int err)
+ERL_NIF_TERM error_tuple(ErlNifEnv *env, int err)
 {
 	const char *name = "unknown";
 
@@ -74,6 +76,10 @@ static ERL_NIF_TERM error_tuple(ErlNifEnv *env, int err)
 	case EBADMSG: name = "ebadmsg"; break;
 	case EMFILE: name = "emfile"; break;
 	case EINTR: name = "eintr"; break;
+	case EXFULL: name = "exfull"; break;
+	case ECONNRESET: name = "econnreset"; break;
+	case ECONNABORTED: name = "econnaborted"; break;
+	case ENOTRECOVERABLE: name = "enotrecoverable"; break;
 	}
 	return enif_make_tuple2(env, atom(env, "error"), atom(env, name));
 }
@@ -83,13 +89,7 @@ static ERL_NIF_TERM flag(ErlNifEnv *env, int32_t value)
 	return atom(env, value ? "true" : "false");
 }
 
-/* {ok, #{Name => Value, ...}} */
-struct field {
-	const char *name;
-	ERL_NIF_TERM value;
-};
-
-static ERL_NIF_TERM ok_map(ErlNifEnv *env, const struct field *fields, size_t n)
+ERL_NIF_TERM ok_map(ErlNifEnv *env, const struct field *fields, size_t n)
 {
 	ERL_NIF_TERM keys[8], values[8], map;
 
@@ -387,7 +387,7 @@ static ERL_NIF_TERM nif_reader_new(ErlNifEnv *env, int argc, const ERL_NIF_TERM 
 	return enif_make_tuple2(env, atom(env, "ok"), term);
 }
 
-static ERL_NIF_TERM alert_term(ErlNifEnv *env, const struct ktls_alert *alert)
+ERL_NIF_TERM alert_term(ErlNifEnv *env, const struct ktls_alert *alert)
 {
 	return enif_make_tuple3(env, atom(env, "alert"),
 				atom(env, alert->level == KTLS_ALERT_LEVEL_FATAL ? "fatal" : "warning"),
@@ -667,7 +667,7 @@ static int load(ErlNifEnv *env, void **priv, ERL_NIF_TERM info)
 	reader_type = enif_open_resource_type(env, NULL, "libktls_reader", reader_dtor,
 					      ERL_NIF_RT_CREATE, NULL);
 	keys_type = enif_open_resource_type(env, NULL, "libktls_keys", keys_dtor, ERL_NIF_RT_CREATE, NULL);
-	return reader_type && keys_type ? 0 : 1;
+	return reader_type && keys_type && conn_nif_load(env) == 0 ? 0 : 1;
 }
 
 static ErlNifFunc funcs[] = {
@@ -688,6 +688,14 @@ static ErlNifFunc funcs[] = {
 	{ "follow_key_update", 3, nif_follow_key_update, ERL_NIF_DIRTY_JOB_IO_BOUND },
 	{ "update_keys", 3, nif_update_keys, ERL_NIF_DIRTY_JOB_IO_BOUND },
 	{ "key_generations", 1, nif_key_generations, 0 },
+	{ "conn_open", 7, nif_conn_open, ERL_NIF_DIRTY_JOB_IO_BOUND },
+	{ "conn_own", 1, nif_conn_own, 0 },
+	{ "conn_recv", 1, nif_conn_recv, 0 },
+	{ "conn_send", 2, nif_conn_send, 0 },
+	{ "conn_flush", 1, nif_conn_flush, 0 },
+	{ "conn_update_keys", 2, nif_conn_update_keys, ERL_NIF_DIRTY_JOB_IO_BOUND },
+	{ "conn_info", 1, nif_conn_info, 0 },
+	{ "conn_close", 1, nif_conn_close, 0 },
 };
 
 ERL_NIF_INIT(libktls, funcs, load, NULL, NULL, NULL)

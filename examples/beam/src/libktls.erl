@@ -19,6 +19,8 @@
          record_type/3, reader_new/1, reader_feed/3, send_alert/3, send_handshake/3, version/0]).
 -export([ssl_options/0, handoff/2, ssl_processes/1, fd/1, recv/3, recv/4]).
 -export([keys_new/3, follow_key_update/3, update_keys/3, key_generations/1]).
+-export([handoff_secrets/1, conn_open/3, conn_own/1, conn_recv/1, conn_send/2, conn_flush/1,
+         conn_update_keys/2, conn_info/1, conn_close/1]).
 
 -on_load(load_nif/0).
 
@@ -129,6 +131,62 @@ update_keys(_Fd, _Keys, _RequestPeer) -> nif().
 -spec key_generations(reference()) -> #{tx := non_neg_integer(), rx := non_neg_integer()}.
 key_generations(_Keys) -> nif().
 
+%% @doc What {@link handoff_secrets/1} takes from `ssl': the suite, each direction's traffic
+%% secret and next record sequence number, and the plaintext `ssl' had already decrypted.
+-type handoff() :: #{suite := 0..65535, tx_secret := binary(), tx_seq := non_neg_integer(),
+                     rx_secret := binary(), rx_seq := non_neg_integer(), plaintext := binary()}.
+
+%% @doc A libktls connection (`struct ktls_conn') on a duplicate of a socket's descriptor, for
+%% an event loop in Erlang: both directions' keys installed, the peer's KeyUpdates followed as
+%% they arrive, our key updated after `UpdateAfterRecords' records (0: half the suite's limit,
+%% libktls's default). `Port' can be closed afterwards. Secrets as {@link handoff_secrets/1}
+%% returns them. Then one process calls {@link conn_own/1} and drives it.
+-spec conn_open(inet:socket(), handoff(), non_neg_integer()) -> {ok, reference()} | {error, reason()}.
+conn_open(Port, #{suite := Suite, tx_secret := Tx, tx_seq := TxSeq, rx_secret := Rx,
+                  rx_seq := RxSeq}, UpdateAfterRecords) ->
+    case prim_inet:getfd(Port) of
+        {ok, Fd} -> conn_open(Fd, Suite, Tx, TxSeq, Rx, RxSeq, UpdateAfterRecords);
+        Error -> Error
+    end.
+
+conn_open(_Fd, _Suite, _Tx, _TxSeq, _Rx, _RxSeq, _UpdateAfterRecords) -> nif().
+
+%% @doc The calling process owns the connection: it gets its `{select, Conn, undefined,
+%% ready_input | ready_output}' messages, and its exit closes the descriptor.
+-spec conn_own(reference()) -> ok | {error, reason()}.
+conn_own(_Conn) -> nif().
+
+%% @doc Read without blocking: `{data, Bin}'; `wait' (a `ready_input' message will come); the
+%% peer's `close_notify' or alert; `{error, Reason}' (the alert it calls for has been sent, as
+%% `internal_error' for `ekeyexpired', the peer's KeyUpdate on a kernel that cannot follow it).
+%% KeyUpdates are followed on the way; session tickets are dropped.
+-spec conn_recv(reference()) -> {data, binary()} | wait | close_notify | {alert, fatal | warning, atom()} |
+          {error, reason()}.
+conn_recv(_Conn) -> nif().
+
+%% @doc Write without blocking: `ok'; `wait': the rest is kept, call {@link conn_flush/1} on
+%% `ready_output', and nothing else until then; `{error, ebusy}': the key reached its record
+%% limit and this kernel cannot replace it (the connection must end).
+-spec conn_send(reference(), iodata()) -> ok | wait | {error, reason()}.
+conn_send(_Conn, _Data) -> nif().
+
+-spec conn_flush(reference()) -> ok | wait | {error, reason()}.
+conn_flush(_Conn) -> nif().
+
+%% @doc Our KeyUpdate now: `{error, ebusy}' where the kernel cannot replace keys, `{error,
+%% eagain}' while a write waits (nothing sent either way).
+-spec conn_update_keys(reference(), boolean()) -> ok | {error, reason()}.
+conn_update_keys(_Conn, _RequestPeer) -> nif().
+
+%% @doc Key generations, records under the current keys (the kernel's live sequence numbers),
+%% the suite's record limit, reads and writes done and bytes waiting to be sent.
+-spec conn_info(reference()) -> {ok, map()} | {error, reason()}.
+conn_info(_Conn) -> nif().
+
+%% @doc Send close_notify (where it fits without blocking) and close the descriptor.
+-spec conn_close(reference()) -> ok.
+conn_close(_Conn) -> nif().
+
 %% @doc Install one direction on a `gen_tcp' socket with raw socket options, attaching the
 %% `tls' upper-layer protocol first if needed. Call it from the socket's owner.
 %%
@@ -202,12 +260,23 @@ ssl_options() ->
 %% needs the hidden `{ktls, true}' option: it cannot keep these guarantees.)
 -spec handoff(ssl:sslsocket(), client | server) -> {ok, inet:socket()} | {error, term()}.
 handoff(SslSocket, _Role) ->
+    take_over(SslSocket, install).
+
+%% @doc {@link handoff/2} without installing keys: the `ssl' processes are gone, the caller owns
+%% the passive TCP port (the `tls' upper-layer protocol attached, no keys yet), and gets what {@link conn_open/3} needs, with the
+%% plaintext `ssl' had decrypted (the caller delivers it first). Same guarantees and errors.
+-spec handoff_secrets(ssl:sslsocket()) -> {ok, inet:socket(), handoff()} | {error, term()}.
+handoff_secrets(SslSocket) ->
+    take_over(SslSocket, secrets).
+
+take_over(SslSocket, Mode) ->
     case ssl_processes(SslSocket) of
         {ok, Port, [ConnPid | _] = Pids} ->
             case ssl:connection_information(SslSocket, [protocol, selected_cipher_suite, keylog]) of
                 {ok, Info} ->
                     case traffic_secrets(Info) of
-                        {ok, Suite, Secrets} -> take_over(SslSocket, ConnPid, Pids, Port, {Suite, Secrets});
+                        {ok, Suite, Secrets} ->
+                            take_over(SslSocket, ConnPid, Pids, Port, {Suite, Secrets}, Mode);
                         Error -> Error
                     end;
                 Error ->
@@ -287,7 +356,7 @@ find_write_seq(_) -> undefined.
 %% ownership moves to the caller and the process unlinks from the port. Its transport
 %% (libktls_tcp) then ignores the close_notify and close of ssl:close/1, which ends the
 %% connection and sender processes; the hand-off returns once both are gone.
-take_over(SslSocket, ConnPid, Pids, Port, Keys) ->
+take_over(SslSocket, ConnPid, Pids, Port, Keys, Mode) ->
     Caller = self(),
     Ref = make_ref(),
     try
@@ -295,18 +364,21 @@ take_over(SslSocket, ConnPid, Pids, Port, Keys) ->
         ok = drained(ConnPid, Port, 200),
         SenderSeq = sender_write_seq(Pids),
         Move = fun(State) ->
-                       Caller ! {Ref, move_socket(State, Port, Caller, Keys, SenderSeq)},
+                       Caller ! {Ref, move_socket(State, Port, Caller, Keys, SenderSeq, Mode)},
                        State
                end,
         sys:replace_state(ConnPid, Move)
     of
         _ ->
             receive
-                {Ref, ok} ->
+                {Ref, {ok, Taken}} ->
                     Mons = [erlang:monitor(process, P) || P <- Pids],
                     _ = ssl:close(SslSocket),
                     [receive {'DOWN', M, process, _, _} -> ok end || M <- Mons],
-                    {ok, Port};
+                    case Mode of
+                        install -> {ok, Port};
+                        secrets -> {ok, Port, Taken}
+                    end;
                 {Ref, Error} ->
                     Error
             end
@@ -329,18 +401,21 @@ drained(ConnPid, Port, Tries) ->
             {error, closed}
     end.
 
-move_socket(State, Port, NewOwner, {Suite, Secrets}, SenderSeq) ->
+move_socket(State, Port, NewOwner, {Suite, Secrets}, SenderSeq, Mode) ->
     {messages, Mailbox} = process_info(self(), messages),
     case {[D || {tcp, P, D} <- Mailbox, P =:= Port], record_layer(State)} of
         {[], {ok, ConnTxSeq, RxSeq, Plaintext, TxParams, RxParams}} ->
             TxSeq = case SenderSeq of undefined -> ConnTxSeq; _ -> SenderSeq end,
             case {secret_of(TxParams, Secrets), secret_of(RxParams, Secrets)} of
-                {{ok, Tx}, {ok, Rx}} ->
+                {{ok, Tx}, {ok, Rx}} when Mode =:= install ->
                     run([fun() -> install_gen_tcp(Port, tx, Suite, #{secret => Tx}, TxSeq) end,
                          fun() -> install_gen_tcp(Port, rx, Suite, #{secret => Rx}, RxSeq) end,
-                         fun() -> give_back(Port, Plaintext) end,
-                         fun() -> gen_tcp:controlling_process(Port, NewOwner) end,
-                         fun() -> true = unlink(Port), ok end]);
+                         fun() -> give_back(Port, Plaintext) end | release(Port, NewOwner)], none);
+                {{ok, Tx}, {ok, Rx}} ->
+                    %% the tls ULP, without keys yet, marks the socket handed off (libktls_tcp)
+                    run([fun() -> attach_ulp(Port) end | release(Port, NewOwner)],
+                        #{suite => Suite, tx_secret => Tx, tx_seq => TxSeq, rx_secret => Rx,
+                          rx_seq => RxSeq, plaintext => Plaintext});
                 _ ->
                     {error, unknown_ssl_state}
             end;
@@ -349,6 +424,10 @@ move_socket(State, Port, NewOwner, {Suite, Secrets}, SenderSeq) ->
         {_, _} ->
             {error, read_ahead}
     end.
+
+release(Port, NewOwner) ->
+    [fun() -> gen_tcp:controlling_process(Port, NewOwner) end,
+     fun() -> true = unlink(Port), ok end].
 
 give_back(_Port, <<>>) -> ok;
 give_back(Port, Plaintext) -> gen_tcp:unrecv(Port, Plaintext).
@@ -385,10 +464,11 @@ bytes_in(L) when is_list(L) -> lists:sum([bytes_in(E) || E <- L]);
 bytes_in(T) when is_tuple(T) -> bytes_in(tuple_to_list(T));
 bytes_in(_) -> 0.
 
-run([]) -> ok;
-run([Step | Rest]) ->
+%% Each step in turn, stopping at the first error; {ok, Result} when all went.
+run([], Result) -> {ok, Result};
+run([Step | Rest], Result) ->
     case Step() of
-        ok -> run(Rest);
+        ok -> run(Rest, Result);
         Error -> Error
     end.
 

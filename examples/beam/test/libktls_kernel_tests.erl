@@ -4,7 +4,8 @@
 -module(libktls_kernel_tests).
 -include_lib("eunit/include/eunit.hrl").
 
--export([dist_probe/1]).
+-export([dist_probe/1, dist_controller/1, traffic/2, update_keys/2, watch_link/1,
+         link_down_reason/1]).
 
 -define(SOL_TLS, 282).
 -define(TLS_TX, 1).
@@ -286,6 +287,88 @@ traffic_before_handoff() ->
     gen_tcp:close(Sock),
     ssl:close(L).
 
+%% A libktls connection driven from Erlang (what libktls_dist runs on): both ends leave ssl with
+%% handoff_secrets/1; data both ways through the NIF's non-blocking reads and writes; where the
+%% kernel can replace keys, a KeyUpdate asking for the peer's, followed and answered without the
+%% application seeing either; then close_notify.
+conn_test_() ->
+    {timeout, 120, fun conn/0}.
+
+conn() ->
+    {ok, _} = application:ensure_all_started(ssl),
+    {ok, #{rekey := Rekey}} = libktls:probe_kernel(),
+    {ServerConf, ClientConf} = test_certs(),
+    {ok, L} = ssl:listen(0, ServerConf ++ [binary, {versions, ['tlsv1.3']}] ++ libktls:ssl_options()),
+    {ok, {_, Port}} = ssl:sockname(L),
+    Client = self(),
+    Big = crypto:strong_rand_bytes(300000),
+    spawn_link(fun() ->
+        {ok, T} = ssl:transport_accept(L, 30000),
+        {ok, S} = ssl:handshake(T, 30000),
+        Conn = conn_of(S),
+        <<"ping">> = conn_recv_exact(Conn, 4, <<>>),
+        ok = conn_send(Conn, Big),
+        Client ! {server, conn_recv_exact(Conn, 4, <<>>), libktls:conn_info(Conn)},
+        ok = conn_send(Conn, <<"bye">>),
+        Client ! {server_end, conn_recv(Conn)}
+    end),
+    {ok, C} = ssl:connect({127, 0, 0, 1}, Port, ClientConf ++ [binary, {versions, ['tlsv1.3']}]
+                          ++ libktls:ssl_options(), 30000),
+    Conn = conn_of(C),
+    ok = conn_send(Conn, <<"ping">>),
+    ?assertEqual(Big, conn_recv_exact(Conn, byte_size(Big), <<>>)),
+    case Rekey of
+        true -> ?assertEqual(ok, libktls:conn_update_keys(Conn, true));
+        false -> ?assertEqual({error, ebusy}, libktls:conn_update_keys(Conn, true))
+    end,
+    ok = conn_send(Conn, <<"pong">>),
+    Gen = case Rekey of true -> 1; false -> 0 end,
+    ?assertMatch({server, <<"pong">>, {ok, #{rx_generation := Gen, tx_generation := Gen}}},
+                 receive {server, _, _} = M -> M after 30000 -> timeout end),
+    %% the server's answering KeyUpdate came before its "bye"
+    ?assertEqual(<<"bye">>, conn_recv_exact(Conn, 3, <<>>)),
+    ?assertMatch({ok, #{tx_generation := Gen, rx_generation := Gen, received := N}} when N > 0,
+                 libktls:conn_info(Conn)),
+    ok = libktls:conn_close(Conn),
+    ?assertEqual({error, ebadf}, libktls:conn_recv(Conn)),
+    ?assertEqual({server_end, close_notify}, receive {server_end, _} = E -> E after 30000 -> timeout end),
+    ssl:close(L).
+
+conn_of(Ssl) ->
+    {ok, Port, #{plaintext := <<>>} = Handoff} = libktls:handoff_secrets(Ssl),
+    {ok, Conn} = libktls:conn_open(Port, Handoff, 0),
+    ok = gen_tcp:close(Port),
+    ok = libktls:conn_own(Conn),
+    Conn.
+
+conn_send(Conn, Data) ->
+    case libktls:conn_send(Conn, Data) of
+        wait -> conn_flush(Conn);
+        Result -> Result
+    end.
+
+conn_flush(Conn) ->
+    receive {select, Conn, undefined, ready_output} -> ok after 30000 -> error(no_ready_output) end,
+    case libktls:conn_flush(Conn) of
+        wait -> conn_flush(Conn);
+        Result -> Result
+    end.
+
+conn_recv(Conn) ->
+    case libktls:conn_recv(Conn) of
+        wait ->
+            receive {select, Conn, undefined, ready_input} -> conn_recv(Conn)
+            after 30000 -> error(no_ready_input)
+            end;
+        Result ->
+            Result
+    end.
+
+conn_recv_exact(_Conn, N, Acc) when byte_size(Acc) >= N -> Acc;
+conn_recv_exact(Conn, N, Acc) ->
+    {data, More} = conn_recv(Conn),
+    conn_recv_exact(Conn, N, <<Acc/binary, More/binary>>).
+
 recv_ssl_exact(_S, N, Acc) when byte_size(Acc) >= N -> {ok, Acc};
 recv_ssl_exact(S, N, Acc) ->
     {ok, More} = ssl:recv(S, 0, 10000),
@@ -349,11 +432,75 @@ test_certs() ->
     {S, [{verify, verify_peer}, {server_name_indication, disable} | C]}.
 
 %% Erlang distribution over kTLS (libktls_dist): two peer nodes with -proto_dist libktls,
-%% mutual certificate authentication; the connection's controller is the kTLS port itself.
+%% mutual certificate authentication; one controller process per link, driving a libktls
+%% connection in the NIF.
 dist_test_() ->
     {timeout, 300, fun dist/0}.
 
 dist() ->
+    with_dist_peers([], fun(A, B) ->
+        ?assertMatch({ok, #{tx_generation := 0, rx_generation := 0}},
+                     peer:call(A, ?MODULE, dist_probe, ['b@127.0.0.1'], 120000)),
+        %% and the other way, over the same link
+        ?assertMatch({ok, #{tx_generation := 0, rx_generation := 0}},
+                     peer:call(B, ?MODULE, dist_probe, ['a@127.0.0.1'], 120000))
+    end).
+
+%% Traffic both ways at once while both sides update their keys, each at least three times,
+%% by request (ours, and asking the peer's) and by record count (after 64 records). On kernels
+%% that cannot replace keys: an update is refused with the link intact, and a key at its record
+%% count ends the link (close_notify to the peer) instead of going past it.
+dist_key_update_test_() ->
+    {timeout, 600, fun dist_key_update/0}.
+
+dist_key_update() ->
+    {ok, #{rekey := Rekey}} = libktls:probe_kernel(),
+    with_dist_peers(["-libktls_dist_key_update_records", "64"], fun(A, B) ->
+        [NodeA, NodeB] = [peer:call(P, erlang, node, []) || P <- [A, B]],
+        pong = peer:call(A, net_adm, ping, [NodeB], 120000),
+        [ok = peer:call(P, ?MODULE, watch_link, [N]) || {P, N} <- [{A, NodeB}, {B, NodeA}]],
+        case Rekey of
+            true -> dist_rekeys(A, B, NodeA, NodeB);
+            false -> dist_cannot_rekey(A, B, NodeA, NodeB)
+        end
+    end).
+
+dist_rekeys(A, B, NodeA, NodeB) ->
+    CtrlA = peer:call(A, ?MODULE, dist_controller, [NodeB]),
+    Self = self(),
+    Traffic = [spawn_link(fun() ->
+                                  Self ! {self(), peer:call(P, ?MODULE, traffic, [N, 60], 500000)}
+                          end) || {P, N} <- [{A, NodeB}, {B, NodeA}]],
+    [begin
+         ok = peer:call(P, ?MODULE, update_keys, [N, RequestPeer], 60000),
+         timer:sleep(200)
+     end || _ <- [1, 2], {P, N} <- [{A, NodeB}, {B, NodeA}], RequestPeer <- [true, false]],
+    [?assertEqual({T, ok}, receive {T, R} -> {T, R} end) || T <- Traffic],
+    {ok, InfoA} = peer:call(A, libktls_dist, info, [NodeB]),
+    {ok, InfoB} = peer:call(B, libktls_dist, info, [NodeA]),
+    [?assert(maps:get(G, Info) >= 3) || Info <- [InfoA, InfoB], G <- [tx_generation, rx_generation]],
+    %% each side's receive key followed the other's send key
+    ?assertEqual(maps:get(tx_generation, InfoA), maps:get(rx_generation, InfoB)),
+    ?assertEqual(maps:get(tx_generation, InfoB), maps:get(rx_generation, InfoA)),
+    ?assert(maps:get(tx_records, InfoA) < 64 + 64 div 16 + 8),
+    %% the same link throughout: no node went down on the way
+    ?assertEqual(CtrlA, peer:call(A, ?MODULE, dist_controller, [NodeB])),
+    ?assertEqual(none, peer:call(A, ?MODULE, link_down_reason, [0])),
+    %% taking the link down on one side sends close_notify: the other sees an orderly end
+    true = peer:call(A, erlang, disconnect_node, [NodeB]),
+    ?assertEqual(connection_closed, peer:call(B, ?MODULE, link_down_reason, [60000], 70000)).
+
+dist_cannot_rekey(A, B, _NodeA, NodeB) ->
+    ?assertEqual({error, ebusy}, peer:call(A, libktls_dist, update_keys, [NodeB, true])),
+    ?assertMatch({ok, #{tx_generation := 0}}, peer:call(A, libktls_dist, info, [NodeB])),
+    %% still up after the refusal, until a key reaches its 64 records
+    ?assertEqual(none, peer:call(A, ?MODULE, link_down_reason, [0])),
+    ?assertEqual({error, noconnection}, peer:call(A, ?MODULE, traffic, [NodeB, 60], 500000)),
+    Reasons = [peer:call(P, ?MODULE, link_down_reason, [60000], 70000) || P <- [A, B]],
+    ?assert(lists:member({key_limit_reached, ebusy}, Reasons)),
+    [?assert(lists:member(R, [{key_limit_reached, ebusy}, connection_closed])) || R <- Reasons].
+
+with_dist_peers(ExtraArgs, Test) ->
     {ServerConf, ClientConf} = test_certs(),
     OptFile = filename:join(scratch_dir(), "dist.conf"),
     ok = file:write_file(OptFile, io_lib:format("~p.~n~p.~n",
@@ -364,18 +511,14 @@ dist() ->
                  %% under emulation a TLS handshake can outlast the default 7 s set-up time
                  Args = ["-name", Name ++ "@127.0.0.1", "-setcookie", "libktls",
                          "-proto_dist", "libktls", "-libktls_dist_optfile", OptFile, "-pa", Beam,
-                         "-kernel", "net_setuptime", "120"],
+                         "-kernel", "net_setuptime", "120" | ExtraArgs],
                  {ok, Peer} = start_peer(Args),
                  {ok, _} = peer:call(Peer, application, ensure_all_started, [ssl], 120000),
                  Peer
              end || Name <- ["a", "b"]],
     [A, B] = Peers,
     try
-        ?assertMatch({<<"tls", _/binary>>, 16#0304, true, true},
-                     peer:call(A, ?MODULE, dist_probe, ['b@127.0.0.1'], 120000)),
-        %% and the other way, over the same connection
-        ?assertMatch({<<"tls", _/binary>>, 16#0304, true, true},
-                     peer:call(B, ?MODULE, dist_probe, ['a@127.0.0.1'], 120000))
+        Test(A, B)
     after
         [peer:stop(P) || P <- Peers]
     end.
@@ -388,16 +531,66 @@ start_peer(Args) ->
         Error -> Error
     end.
 
-%% On a peer: connect to Node, find the connection's socket, report its kTLS state, and move
-%% 1 MiB there and back through rpc.
+%% On a peer: connect to Node, move 1 MiB there and back through rpc, and report the link.
 dist_probe(Node) ->
     pong = net_adm:ping(Node),
-    {_, Ctrl} = lists:keyfind(Node, 1, erlang:system_info(dist_ctrl)),
-    {ok, [{raw, _, _, Ulp}]} = inet:getopts(Ctrl, [{raw, 6, 31, 16}]),
-    {ok, [{raw, _, _, <<Version:16/native, _/binary>>}]} = inet:getopts(Ctrl, [{raw, 282, 1, 56}]),
     Bin = crypto:strong_rand_bytes(1 bsl 20),
-    Back = rpc:call(Node, erlang, binary_to_term, [term_to_binary(Bin)]),
-    {Ulp, Version, is_port(Ctrl), Back =:= Bin}.
+    Bin = erpc:call(Node, erlang, binary_to_term, [term_to_binary(Bin)]),
+    true = is_pid(dist_controller(Node)),
+    libktls_dist:info(Node).
+
+dist_controller(Node) ->
+    {Node, Ctrl} = lists:keyfind(Node, 1, erlang:system_info(dist_ctrl)),
+    Ctrl.
+
+%% On a peer: Rounds round trips of terms of 100 bytes, 3000 bytes and 64 KiB, each checked:
+%% ok, corrupted, or {error, Reason} when the link went down.
+traffic(Node, Rounds) ->
+    Sizes = [100, 3000, 65536],
+    Check = fun(I) ->
+                    Bin = crypto:strong_rand_bytes(lists:nth(I rem 3 + 1, Sizes)),
+                    Bin =:= erpc:call(Node, erlang, binary_to_term, [term_to_binary(Bin)], 60000)
+            end,
+    try lists:all(Check, lists:seq(1, Rounds)) of
+        true -> ok;
+        false -> corrupted
+    catch
+        error:{erpc, Reason} -> {error, Reason}
+    end.
+
+%% On a peer: our key update on the link to Node, retried while a write waits.
+update_keys(Node, RequestPeer) ->
+    case libktls_dist:update_keys(Node, RequestPeer) of
+        {error, eagain} -> timer:sleep(10), update_keys(Node, RequestPeer);
+        Result -> Result
+    end.
+
+%% On a peer: note why the link to Node goes down (link_down_reason/1 tells).
+watch_link(Node) ->
+    Caller = self(),
+    Watcher = spawn(fun() ->
+                            ok = net_kernel:monitor_nodes(true, [nodedown_reason]),
+                            Caller ! {self(), watching},
+                            watch(Node, none)
+                    end),
+    register(libktls_link_watch, Watcher),
+    receive {Watcher, watching} -> ok end.
+
+watch(Node, State) ->
+    receive
+        {nodedown, Node, Info} -> watch(Node, {down, proplists:get_value(nodedown_reason, Info)});
+        {Asker, reason} -> Asker ! {link_down, State}, watch(Node, State);
+        _ -> watch(Node, State)
+    end.
+
+%% The reason the watched link went down, waiting up to Timeout ms; none while it is up.
+link_down_reason(Timeout) ->
+    libktls_link_watch ! {self(), reason},
+    receive
+        {link_down, {down, Reason}} -> Reason;
+        {link_down, none} when Timeout > 0 -> timer:sleep(100), link_down_reason(Timeout - 100);
+        {link_down, none} -> none
+    end.
 
 %% handoff/2 refuses an ssl socket that does not run over libktls_tcp.
 handoff_needs_transport_test() ->
