@@ -334,6 +334,42 @@ conn() ->
     ?assertEqual({server_end, close_notify}, receive {server_end, _} = E -> E after 30000 -> timeout end),
     ssl:close(L).
 
+%% The peer's control records end a connection with what they mean: a fatal alert comes back as
+%% such; on a kernel that cannot replace keys, the peer's KeyUpdate is ekeyexpired (and the NIF
+%% answers it with internal_error), never a decryption error on the data after it.
+conn_peer_control_test_() ->
+    {timeout, 120, fun conn_peer_control/0}.
+
+conn_peer_control() ->
+    {ok, _} = application:ensure_all_started(ssl),
+    {ok, #{rekey := Rekey}} = libktls:probe_kernel(),
+    {ServerConf, ClientConf} = test_certs(),
+    {ok, L} = ssl:listen(0, ServerConf ++ [binary, {versions, ['tlsv1.3']}] ++ libktls:ssl_options()),
+    {ok, {_, Port}} = ssl:sockname(L),
+    Server = spawn_link(fun() ->
+        {ok, T} = ssl:transport_accept(L, 30000),
+        {ok, S} = ssl:handshake(T, 30000),
+        {ok, Sock} = libktls:handoff(S, server),
+        {ok, Fd} = prim_inet:getfd(Sock),
+        ok = gen_tcp:send(Sock, <<"x">>),
+        case Rekey of
+            false -> ok = libktls:send_handshake(Fd, 24, <<0>>);
+            true -> ok = libktls:send_alert(Fd, 2, 40)
+        end,
+        receive done -> gen_tcp:close(Sock) end
+    end),
+    {ok, C} = ssl:connect({127, 0, 0, 1}, Port, ClientConf ++ [binary, {versions, ['tlsv1.3']}]
+                          ++ libktls:ssl_options(), 30000),
+    Conn = conn_of(C),
+    ?assertEqual({data, <<"x">>}, conn_recv(Conn)),
+    case Rekey of
+        false -> ?assertEqual({error, ekeyexpired}, conn_recv(Conn));
+        true -> ?assertEqual({alert, fatal, handshake_failure}, conn_recv(Conn))
+    end,
+    Server ! done,
+    ok = libktls:conn_close(Conn),
+    ssl:close(L).
+
 conn_of(Ssl) ->
     {ok, Port, #{plaintext := <<>>} = Handoff} = libktls:handoff_secrets(Ssl),
     {ok, Conn} = libktls:conn_open(Port, Handoff, 0),
