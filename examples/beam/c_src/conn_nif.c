@@ -32,7 +32,6 @@ struct conn_res {
 	uint64_t received, sent;	/* completed reads and writes: the link's activity */
 	uint64_t records_unchecked;	/* records written since the last key-usage check */
 	uint64_t check_every;
-	uint8_t buf[RECV_SIZE];
 };
 
 static ErlNifResourceType *conn_type;
@@ -90,7 +89,6 @@ static void conn_dtor(ErlNifEnv *env, void *obj)
 		close(c->fd);
 	ktls_conn_free(c->conn);
 	wipe_out(c);
-	explicit_bzero(c->buf, sizeof(c->buf));
 	if (c->lock)
 		enif_mutex_destroy(c->lock);
 }
@@ -152,7 +150,7 @@ ERL_NIF_TERM nif_conn_open(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[])
 	if (ret == 0 && !c)
 		ret = -ENOMEM;
 	if (c) {
-		memset(c, 0, offsetof(struct conn_res, buf));
+		memset(c, 0, sizeof(*c));
 		c->fd = -1;
 		c->lock = enif_mutex_create("libktls_conn");
 		c->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
@@ -226,18 +224,24 @@ ERL_NIF_TERM nif_conn_recv(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[])
 	struct ktls_alert alert;
 	struct conn_res *c;
 	ERL_NIF_TERM result;
+	ErlNifBinary bin;
+	int returned = 0;
 	ssize_t n;
 
 	(void)argc;
 	if (!get_conn(env, argv[0], &c))
 		return enif_make_badarg(env);
+	/* the kernel decrypts straight into the binary that is returned */
+	if (!enif_alloc_binary(RECV_SIZE, &bin))
+		return error_tuple(env, -ENOMEM);
 	enif_mutex_lock(c->lock);
 	if (c->fd < 0) {
 		enif_mutex_unlock(c->lock);
+		enif_release_binary(&bin);
 		return error_tuple(env, -EBADF);
 	}
 	do {
-		n = ktls_conn_read(c->conn, c->buf, sizeof(c->buf), MSG_DONTWAIT);
+		n = ktls_conn_read(c->conn, bin.data, bin.size, MSG_DONTWAIT);
 		if (n == -ENOMSG) {
 			uint8_t type;
 			const uint8_t *body;
@@ -250,9 +254,12 @@ ERL_NIF_TERM nif_conn_recv(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[])
 	if (ktls_conn_send_pending(c->conn) == 1 && !c->out && ktls_conn_flush(c->conn, MSG_DONTWAIT) == -EAGAIN)
 		(void)wait_for(env, c, ERL_NIF_SELECT_WRITE);
 	if (n > 0) {
-		uint8_t *data = enif_make_new_binary(env, (size_t)n, &result);
-		memcpy(data, c->buf, (size_t)n);
-		result = enif_make_tuple2(env, atom(env, "data"), result);
+		/* shrunk where the allocator can; else the data as a part of the whole binary */
+		ERL_NIF_TERM data = enif_realloc_binary(&bin, (size_t)n)
+					    ? enif_make_binary(env, &bin)
+					    : enif_make_sub_binary(env, enif_make_binary(env, &bin), 0, (size_t)n);
+		result = enif_make_tuple2(env, atom(env, "data"), data);
+		returned = 1;
 		c->received++;
 	} else if (n == -EAGAIN) {
 		result = wait_for(env, c, ERL_NIF_SELECT_READ);
@@ -265,6 +272,8 @@ ERL_NIF_TERM nif_conn_recv(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[])
 		result = error_tuple(env, (int)n);
 	}
 	enif_mutex_unlock(c->lock);
+	if (!returned)
+		enif_release_binary(&bin);
 	return result;
 }
 

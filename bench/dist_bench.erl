@@ -1,0 +1,112 @@
+%% SPDX-License-Identifier: MIT
+%% The distribution benchmark's Erlang side (dist-bench.sh runs it): one distribution mode, a hub
+%% node and Conns + 1 client nodes on this machine. Reports, on the hub, Erlang processes and
+%% memory per idle connection (the Conns after the first); then the first client sends MiB
+%% mebibytes of distribution messages to the hub.
+-module(dist_bench).
+
+-export([run/3, snapshot/0, send/2, sink/1]).
+
+-define(BIG, 65536).
+-define(SMALL, 128).
+
+%% Mode: tcp (inet_tcp_dist), tls (inet_tls_dist), otp_ktls (inet_tls_dist with OTP's own
+%% {ktls, true}) or libktls (-proto_dist libktls). TLS modes all use TLS 1.3 with
+%% TLS_AES_256_GCM_SHA384, the one suite OTP's ktls option takes.
+run(Mode, MiB, Conns) ->
+    Dir = scratch_dir(),
+    Args = mode_args(Mode, Dir),
+    Hub = start_node("hub", Args),
+    Clients = [start_node("c" ++ integer_to_list(I), Args) || I <- lists:seq(0, Conns)],
+    HubNode = peer:call(Hub, erlang, node, []),
+    %% a first connection sets up what every later one shares (global's, ssl's caches)
+    [Warm | Measured] = Clients,
+    pong = peer:call(Warm, net_adm, ping, [HubNode], 600000),
+    Before = peer:call(Hub, ?MODULE, snapshot, []),
+    [pong = peer:call(C, net_adm, ping, [HubNode], 600000) || C <- Measured],
+    After = peer:call(Hub, ?MODULE, snapshot, []),
+    Start = erlang:monotonic_time(millisecond),
+    ok = peer:call(Warm, ?MODULE, send, [HubNode, MiB], infinity),
+    Seconds = (erlang:monotonic_time(millisecond) - Start) / 1000,
+    #{procs := P0, memory := M0} = Before,
+    #{procs := P1, memory := M1} = After,
+    io:format("result mode=~s otp=~s kernel=~s conns=~b procs_per_conn=~.2f bytes_per_conn=~b mib=~b "
+              "seconds=~.2f~n",
+              [Mode, erlang:system_info(otp_release), string:trim(os:cmd("uname -r")), Conns, (P1 - P0) / Conns,
+               (M1 - M0) div Conns, MiB, Seconds]),
+    [peer:stop(N) || N <- [Hub | Clients]],
+    ok.
+
+mode_args(tcp, _Dir) ->
+    ["-proto_dist", "inet_tcp"];
+mode_args(tls, Dir) ->
+    ["-proto_dist", "inet_tls", "-ssl_dist_optfile", write_terms(Dir, "tls.conf", [ssl_roles([])])];
+mode_args(otp_ktls, Dir) ->
+    ["-proto_dist", "inet_tls",
+     "-ssl_dist_optfile", write_terms(Dir, "otp_ktls.conf", [ssl_roles([{ktls, true}])])];
+mode_args(libktls, Dir) ->
+    Ebin = filename:dirname(code:which(libktls)),
+    ["-proto_dist", "libktls", "-libktls_dist_optfile", write_terms(Dir, "libktls.conf", ssl_roles([])),
+     "-pa", Ebin].
+
+ssl_roles(Extra) ->
+    Key = [{key, {namedCurve, secp256r1}}, {digest, sha256}],
+    Chain = #{root => Key, intermediates => [], peer => Key},
+    #{server_config := S, client_config := C} =
+        public_key:pkix_test_data(#{server_chain => Chain, client_chain => Chain}),
+    Common = [{versions, ['tlsv1.3']},
+              {ciphers, [#{key_exchange => any, cipher => aes_256_gcm, mac => aead, prf => sha384}]}
+              | Extra],
+    [{server, S ++ Common},
+     {client, [{verify, verify_peer}, {server_name_indication, disable} | C] ++ Common}].
+
+%% -ssl_dist_optfile reads one list; -libktls_dist_optfile one term per role.
+write_terms(Dir, Name, Terms) ->
+    File = filename:join(Dir, Name),
+    ok = file:write_file(File, [io_lib:format("~p.~n", [T]) || T <- Terms]),
+    File.
+
+%% No scheduler busy-waiting: an idle node must not execute instructions (they are counted).
+start_node(Name, Args) ->
+    Ebin = filename:dirname(code:which(?MODULE)),
+    All = ["-name", Name ++ "@127.0.0.1", "-setcookie", "bench", "-pa", Ebin,
+           "+sbwt", "none", "+sbwtdcpu", "none", "+sbwtdio", "none",
+           "-kernel", "net_setuptime", "300" | Args],
+    {ok, Peer} = case peer:start_link(#{connection => standard_io, args => All, wait_boot => 600000}) of
+                     {ok, P} -> {ok, P};
+                     {ok, P, _} -> {ok, P}
+                 end,
+    {ok, _} = peer:call(Peer, application, ensure_all_started, [ssl], 600000),
+    Peer.
+
+%% Processes and total memory of this node, after a garbage collection of every process.
+snapshot() ->
+    [erlang:garbage_collect(P) || P <- processes()],
+    #{procs => erlang:system_info(process_count), memory => erlang:memory(total)}.
+
+%% On a client: MiB times, 8 terms of 64 KiB and 4096 terms of 128 bytes to a process on Hub,
+%% then a round trip, so the sender never runs far ahead of the receiver.
+send(Hub, MiB) ->
+    Sink = erpc:call(Hub, erlang, spawn, [?MODULE, sink, [self()]]),
+    Big = binary:copy(<<7>>, ?BIG),
+    Small = binary:copy(<<3>>, ?SMALL),
+    lists:foreach(fun(_) ->
+                          [Sink ! {big, Big} || _ <- lists:seq(1, 8)],
+                          [Sink ! {small, Small} || _ <- lists:seq(1, 4096)],
+                          Sink ! {sync, self()},
+                          receive {Sink, synced} -> ok end
+                  end, lists:seq(1, MiB)),
+    ok.
+
+sink(Client) ->
+    receive
+        {sync, Client} -> Client ! {self(), synced};
+        _ -> ok
+    end,
+    sink(Client).
+
+scratch_dir() ->
+    Dir = filename:join(case os:getenv("TMPDIR") of false -> "/tmp"; T -> T end,
+                        "dist-bench-" ++ os:getpid()),
+    ok = filelib:ensure_dir(filename:join(Dir, "file")),
+    Dir.
