@@ -750,7 +750,8 @@ LIBKTLS_API LIBKTLS_WUR ssize_t ktls_conn_write(struct ktls_conn *conn, const vo
 					       int flags);
 
 /**
- * Send what a KeyUpdate left to send, and nothing else: for callers that write with write(),
+ * Send what ktls_conn_read() left to send (our KeyUpdate, or a no_renegotiation warning answering
+ * a TLS 1.2 renegotiation attempt), and nothing else: for callers that write with write(),
  * sendfile() or splice() themselves. Call it before each write while ktls_conn_send_pending()
  * is 1; a plain write is safe when it is 0.
  * @return 0: nothing is pending (any more); -EAGAIN: the send buffer is full (wait for POLLOUT,
@@ -758,8 +759,9 @@ LIBKTLS_API LIBKTLS_WUR ssize_t ktls_conn_write(struct ktls_conn *conn, const vo
  */
 LIBKTLS_API LIBKTLS_WUR int ktls_conn_flush(struct ktls_conn *conn, int flags);
 
-/** 1 when a KeyUpdate (our answer, or the key of our own) waits to be sent by ktls_conn_flush()
- * or ktls_conn_write(); 0 when not; -EFAULT. No system call. @since 1.0 */
+/** 1 when a KeyUpdate (our answer, or the key of our own) or a no_renegotiation warning waits to
+ * be sent by ktls_conn_flush() or ktls_conn_write(); 0 when not; -EFAULT. No system call.
+ * @since 1.0 */
 LIBKTLS_API LIBKTLS_WUR int ktls_conn_send_pending(const struct ktls_conn *conn);
 
 /** The connection's reader, for ktls_reader_alert() and ktls_reader_alert_to_send(). @since 1.0 */
