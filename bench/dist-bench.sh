@@ -9,20 +9,24 @@
 # TLS 1.3 with TLS_AES_256_GCM_SHA384, the one suite {ktls, true} takes.
 #
 # usage: bench/dist-bench.sh [BUILDDIR]
-# environment: KTLS_BENCH_MIB (32), KTLS_BENCH_CONNS (4: client nodes connected to the hub),
+# environment: KTLS_BENCH_MIB (128), KTLS_BENCH_CONNS (8: idle client nodes connected to the hub),
 #              KTLS_BENCH_KERNEL (7.x), KTLS_BENCH_USERLAND (sid: OTP 29),
 #              KTLS_BENCH_MODES ("tcp tls otp_ktls libktls")
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 
-if [ "${1:-}" = --inner ]; then # in the VM: one mode, one run
-	build=$2 mode=$3 mib=$4 conns=$5
+if [ "${1:-}" = --inner ]; then # in the VM: dist_bench:run(Mode, MiB, Conns) for each MODE
+	build=$2 mib=$3 conns=$4
+	shift 4
 	export HOME=${TMPDIR:-/tmp}
 	ebin=$(mktemp -d)
 	erlc -o "$ebin" "$root"/examples/beam/src/*.erl "$here/dist_bench.erl" || exit 1
 	export LIBKTLS_NIF_DIR=$build/examples/beam
-	exec erl -noshell -pa "$ebin" -eval "dist_bench:run($mode, $mib, $conns), halt()."
+	for mode in "$@"; do
+		erl -noshell -pa "$ebin" -eval "dist_bench:run($mode, $mib, $conns), halt()." || exit 1
+	done
+	exit 0
 fi
 
 build=$(cd "${1:-$root/build}" && pwd) || exit 1
@@ -30,17 +34,18 @@ meson compile -C "$build" >/dev/null || { echo "dist-bench: the build failed" >&
 plugin=$build/bench/insn-count.so
 [ -e "$plugin" ] && [ -e "$build/examples/beam/libktls_nif.so" ] ||
 	{ echo "dist-bench: $build lacks the plugin or the NIF (-Dexamples=true, Erlang installed)" >&2; exit 1; }
-mib=${KTLS_BENCH_MIB:-32} conns=${KTLS_BENCH_CONNS:-4}
+mib=${KTLS_BENCH_MIB:-128} conns=${KTLS_BENCH_CONNS:-8}
+modes=${KTLS_BENCH_MODES:-tcp tls otp_ktls libktls}
 kernel=${KTLS_BENCH_KERNEL:-7.x} userland=${KTLS_BENCH_USERLAND:-sid}
-vm=("$root/tests/vm/ktls-vm" --kernel "$kernel" --userland "$userland" --cpus 1 --mem 3072 --timeout 7200)
+vm=("$root/tests/vm/ktls-vm" --kernel "$kernel" --userland "$userland" --mem 3072 --timeout 7200)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# One counted VM: prints "INSTRUCTIONS RESULT-LINE", or fails.
+# One counted VM (1 vCPU), the sender and the hub only: prints "INSTRUCTIONS RESULT-LINE".
 count() {
 	local mode=$1 n=$2
 	rm -f "$work/count"
-	"${vm[@]}" --plugin "$plugin,out=$work/count" -- "$0" --inner "$build" "$mode" "$n" "$conns" \
+	"${vm[@]}" --cpus 1 --plugin "$plugin,out=$work/count" -- "$0" --inner "$build" "$n" 0 "$mode" \
 		>"$work/$mode-$n.log" 2>&1
 	local result
 	result=$(grep '^result ' "$work/$mode-$n.log")
@@ -53,23 +58,33 @@ count() {
 }
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 
-echo "Erlang distribution, kernel series $kernel, userland $userland, $(date -u +%Y-%m-%d)"
-echo "whole-VM guest instructions per MiB of distribution messages (each MiB: 8 terms of 64 KiB and"
-echo "4096 of 128 bytes, client to hub, a round trip per MiB): the run with $mib MiB minus the same"
-echo "run with 0 MiB (boots, handshakes, compiles cancel out); 1 vCPU, qemu TCG plugin."
-echo "Per idle connection: on the hub, after $conns client nodes connected (garbage collected)."
+echo "Erlang distribution over TLS 1.3 (TLS_AES_256_GCM_SHA384), $(date -u +%Y-%m-%d), userland $userland"
 echo
-printf '%-10s %14s %9s %9s %11s %11s %10s\n' mode "insn/MiB" "x tcp" "x tls" "procs/conn" "bytes/conn" "emul. s"
+echo "Idle connections: a hub node, then $conns client nodes connect (one VM, 2 vCPUs); on the hub,"
+echo "after garbage collection, per connection: Erlang processes and erlang:memory(total) bytes"
+"${vm[@]}" --cpus 2 -- "$0" --inner "$build" 0 "$conns" $modes >"$work/idle.log" 2>&1 ||
+	{ echo "dist-bench: the idle-connection run failed:" >&2; tail -n 20 "$work/idle.log" >&2; exit 1; }
+printf '  %-10s %11s %12s\n' mode "processes" "bytes"
+for mode in $modes; do
+	line=$(grep "^result mode=$mode " "$work/idle.log")
+	printf '  %-10s %11s %12s\n' "$mode" "$(field procs_per_conn "$line")" "$(field bytes_per_conn "$line")"
+	otp=$(field otp "$line") kern=$(field kernel "$line")
+done
+echo
+echo "Transfer: whole-VM guest instructions per MiB of distribution messages, kernel included (each"
+echo "MiB: 8 terms of 64 KiB and 4096 of 128 bytes, client to hub, one round trip per MiB): the run"
+echo "with $mib MiB minus the same run with 0 MiB (boots and handshakes cancel out); 1 vCPU, qemu"
+echo "TCG plugin (insn-count.c). Emulated seconds: the $mib MiB transfer alone, for orientation only."
+printf '  %-10s %14s %9s %9s %10s\n' mode "insn/MiB" "x tcp" "x tls" "emul. s"
 declare -A per_mib
-for mode in ${KTLS_BENCH_MODES:-tcp tls otp_ktls libktls}; do
-	full=$(count "$mode" "$mib") && zero=$(count "$mode" 0) || { printf '%-10s failed\n' "$mode"; continue; }
+for mode in $modes; do
+	full=$(count "$mode" "$mib") && zero=$(count "$mode" 0) || { printf '  %-10s failed\n' "$mode"; continue; }
 	per_mib[$mode]=$(( (${full%% *} - ${zero%% *}) / mib ))
-	echo "# $mode: ${full%% *} and ${zero%% *} instructions; $mib MiB: ${full#* }" >&2
-	[ -n "${otp:-}" ] || { otp=$(field otp "$full"); kern=$(field kernel "$full"); }
+	echo "# $mode: ${full%% *} and ${zero%% *} instructions" >&2
 	awk -v m="$mode" -v i="${per_mib[$mode]}" -v t="${per_mib[tcp]:-0}" -v s="${per_mib[tls]:-0}" \
-		-v p="$(field procs_per_conn "$zero")" -v b="$(field bytes_per_conn "$zero")" -v e="$(field seconds "$full")" \
-		'BEGIN { printf "%-10s %14d %9s %9s %11s %11s %10s\n", m, i,
-		         (t > 0 ? sprintf("%.2f", i / t) : "-"), (s > 0 ? sprintf("%.2f", i / s) : "-"), p, b, e }'
+		-v e="$(field seconds "$full")" \
+		'BEGIN { printf "  %-10s %14d %9s %9s %10s\n", m, i,
+		         (t > 0 ? sprintf("%.2f", i / t) : "-"), (s > 0 ? sprintf("%.2f", i / s) : "-"), e }'
 done
 echo
 echo "Erlang/OTP ${otp:-?}, kernel ${kern:-?}."

@@ -1,8 +1,7 @@
 %% SPDX-License-Identifier: MIT
 %% The distribution benchmark's Erlang side (dist-bench.sh runs it): one distribution mode, a hub
-%% node and Conns + 1 client nodes on this machine. Reports, on the hub, Erlang processes and
-%% memory per idle connection (the Conns after the first); then the first client sends MiB
-%% mebibytes of distribution messages to the hub.
+%% node, a client node that sends MiB mebibytes of distribution messages to the hub, and Conns
+%% more client nodes whose idle connections the hub's processes and memory are measured with.
 -module(dist_bench).
 
 -export([run/3, snapshot/0, send/2, sink/1]).
@@ -17,25 +16,28 @@ run(Mode, MiB, Conns) ->
     Dir = scratch_dir(),
     Args = mode_args(Mode, Dir),
     Hub = start_node("hub", Args),
-    Clients = [start_node("c" ++ integer_to_list(I), Args) || I <- lists:seq(0, Conns)],
     HubNode = peer:call(Hub, erlang, node, []),
-    %% a first connection sets up what every later one shares (global's, ssl's caches)
-    [Warm | Measured] = Clients,
-    pong = peer:call(Warm, net_adm, ping, [HubNode], 600000),
+    %% the first connection also sets up what later ones share (global's state, ssl's caches)
+    Sender = start_node("c0", Args),
+    pong = peer:call(Sender, net_adm, ping, [HubNode], 600000),
+    Idle = [start_node("c" ++ integer_to_list(I), Args) || I <- lists:seq(1, Conns)],
     Before = peer:call(Hub, ?MODULE, snapshot, []),
-    [pong = peer:call(C, net_adm, ping, [HubNode], 600000) || C <- Measured],
+    [pong = peer:call(C, net_adm, ping, [HubNode], 600000) || C <- Idle],
     After = peer:call(Hub, ?MODULE, snapshot, []),
     Start = erlang:monotonic_time(millisecond),
-    ok = peer:call(Warm, ?MODULE, send, [HubNode, MiB], infinity),
+    ok = peer:call(Sender, ?MODULE, send, [HubNode, MiB], infinity),
     Seconds = (erlang:monotonic_time(millisecond) - Start) / 1000,
-    #{procs := P0, memory := M0} = Before,
-    #{procs := P1, memory := M1} = After,
-    io:format("result mode=~s otp=~s kernel=~s conns=~b procs_per_conn=~.2f bytes_per_conn=~b mib=~b "
-              "seconds=~.2f~n",
-              [Mode, erlang:system_info(otp_release), string:trim(os:cmd("uname -r")), Conns, (P1 - P0) / Conns,
-               (M1 - M0) div Conns, MiB, Seconds]),
-    [peer:stop(N) || N <- [Hub | Clients]],
+    io:format("result mode=~s otp=~s kernel=~s mib=~b seconds=~.2f~s~n",
+              [Mode, erlang:system_info(otp_release), string:trim(os:cmd("uname -r")), MiB, Seconds,
+               per_connection(Before, After, Conns)]),
+    [peer:stop(N) || N <- [Hub, Sender | Idle]],
     ok.
+
+per_connection(_, _, 0) ->
+    "";
+per_connection(#{procs := P0, memory := M0}, #{procs := P1, memory := M1}, Conns) ->
+    io_lib:format(" conns=~b procs_per_conn=~.2f bytes_per_conn=~b",
+                  [Conns, (P1 - P0) / Conns, (M1 - M0) div Conns]).
 
 mode_args(tcp, _Dir) ->
     ["-proto_dist", "inet_tcp"];
@@ -81,6 +83,7 @@ start_node(Name, Args) ->
 
 %% Processes and total memory of this node, after a garbage collection of every process.
 snapshot() ->
+    timer:sleep(1000),
     [erlang:garbage_collect(P) || P <- processes()],
     #{procs => erlang:system_info(process_count), memory => erlang:memory(total)}.
 

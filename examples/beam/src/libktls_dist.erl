@@ -70,7 +70,7 @@ accept_loop(Kernel, Listen) ->
             Kernel ! {accept, self(), Ctrl, inet, tcp},
             receive
                 {Kernel, controller, Pid} ->
-                    ok = libktls_dist_ctrl:call(Ctrl, {supervisor, Pid}),
+                    libktls_dist_ctrl:supervisor(Ctrl, Pid),
                     Pid ! {self(), controller};
                 {Kernel, unsupported_protocol} ->
                     exit(unsupported_protocol)
@@ -124,7 +124,7 @@ connect(Ip, TcpPort, #hs_data{other_node = Node} = HSData) ->
     case gen_tcp:connect(Ip, TcpPort, ConnectOpts ++ [binary, {active, false}, {packet, 0}]) of
         {ok, Socket} ->
             Ctrl = libktls_dist_ctrl:start(Socket, client),
-            ok = libktls_dist_ctrl:call(Ctrl, {supervisor, self()}),
+            libktls_dist_ctrl:supervisor(Ctrl, self()),
             dist_util:handshake_we_started(with_controller(HSData, Ctrl));
         _ ->
             ?shutdown(Node)

@@ -14,7 +14,7 @@
 %% our side, the controller sends close_notify.
 -module(libktls_dist_ctrl).
 
--export([start/2, call/2]).
+-export([start/2, supervisor/2, call/2]).
 -export([init/3]).
 
 -record(st, {conn, sup, peer, dhandle, buf = <<>>, header = 2, output_waits = false}).
@@ -23,6 +23,8 @@
 -define(HANDSHAKE_TIMEOUT, 60000).
 %% reads in a row before the controller looks at its other messages
 -define(READS_PER_TURN, 16).
+%% bytes of distribution packets given to one write
+-define(BATCH, 65536).
 
 %% @doc A controller for a connected TCP socket, which it now owns: it starts the TLS handshake
 %% in the given role at once.
@@ -32,6 +34,13 @@ start(Socket, Role) ->
     ok = gen_tcp:controlling_process(Socket, Ctrl),
     Ctrl ! {self(), socket_given},
     Ctrl.
+
+%% @doc The connection's supervisor (dist_util's process): the controller links to it once its
+%% TLS handshake is done. Asynchronous, so the accept loop never waits for a handshake.
+-spec supervisor(pid(), pid()) -> ok.
+supervisor(Ctrl, Sup) ->
+    Ctrl ! {supervisor, Sup},
+    ok.
 
 %% @doc A request to a controller; exits if the controller is gone.
 call(Ctrl, Request) ->
@@ -100,6 +109,9 @@ key_update_records() ->
 %% The distribution handshake: requests from the handshake process, one at a time.
 setup_loop(#st{sup = Sup} = St) ->
     receive
+        {supervisor, Pid} when is_pid(Pid) ->
+            true = link(Pid),
+            setup_loop(St#st{sup = Pid});
         {Ref, From, Request} when is_reference(Ref), is_pid(From) ->
             case setup_request(Request, St) of
                 {reply, Reply, St1} ->
@@ -115,9 +127,6 @@ setup_loop(#st{sup = Sup} = St) ->
             setup_loop(St)
     end.
 
-setup_request({supervisor, Pid}, St) ->
-    true = link(Pid),
-    {reply, ok, St#st{sup = Pid}};
 setup_request({send, Packet}, #st{conn = Conn, header = Header} = St) ->
     {reply, send_all(Conn, [<<(iolist_size(Packet)):Header/unit:8>>, Packet]), St};
 setup_request({recv, _Length, Timeout}, St) ->
@@ -232,19 +241,34 @@ deliver(#st{buf = <<Len:32, Packet:Len/binary, Rest/binary>>, dhandle = DHandle}
 deliver(St) ->
     St.
 
+%% What the VM has queued goes out in writes of up to ?BATCH bytes: many small packets share one
+%% system call and fill whole records, as ssl's sender does; nothing waits for more to come.
 output(#st{output_waits = true} = St) ->
     St;
 output(#st{conn = Conn, dhandle = DHandle} = St) ->
-    case erlang:dist_ctrl_get_data(DHandle) of
-        none ->
-            erlang:dist_ctrl_get_data_notification(DHandle),
+    case take_packets(DHandle, 0, []) of
+        {[], _} ->
             St;
-        {Size, Data} ->
-            case libktls:conn_send(Conn, [<<Size:32>>, Data]) of
-                ok -> output(St);
+        {Batch, More} ->
+            case libktls:conn_send(Conn, Batch) of
+                ok when More -> output(St);
+                ok -> St;
                 wait -> St#st{output_waits = true};
                 {error, Reason} -> end_link(St, send_error(Reason))
             end
+    end.
+
+%% {Packets, More}: More when the batch is full and the VM may have more queued; when not, the VM
+%% notifies us (dist_data) of the next.
+take_packets(_DHandle, Bytes, Acc) when Bytes >= ?BATCH ->
+    {lists:reverse(Acc), true};
+take_packets(DHandle, Bytes, Acc) ->
+    case erlang:dist_ctrl_get_data(DHandle) of
+        none ->
+            erlang:dist_ctrl_get_data_notification(DHandle),
+            {lists:reverse(Acc), false};
+        {Size, Data} ->
+            take_packets(DHandle, Bytes + 4 + Size, [Data, <<Size:32>> | Acc])
     end.
 
 flushed(#st{conn = Conn} = St) ->

@@ -226,9 +226,7 @@ erlang_both_ends_test_() ->
 
 erlang_both_ends() ->
     {ok, _} = application:ensure_all_started(ssl),
-    {ServerConf, ClientConf} = test_certs(),
-    {ok, L} = ssl:listen(0, ServerConf ++ [binary, {versions, ['tlsv1.3']}] ++ libktls:ssl_options()),
-    {ok, {_, Port}} = ssl:sockname(L),
+    {L, Port, ClientConf} = tls13_listen(),
     Client = self(),
     Request = crypto:strong_rand_bytes(100000),
     spawn_link(fun() ->
@@ -241,8 +239,7 @@ erlang_both_ends() ->
         ok = gen_tcp:send(Sock, crypto:hash(sha256, Data)),
         Client ! {server_done, gen_tcp:recv(Sock, 0, 10000)}
     end),
-    {ok, C} = ssl:connect({127, 0, 0, 1}, Port, ClientConf ++ [binary, {versions, ['tlsv1.3']}]
-                          ++ libktls:ssl_options(), 30000),
+    {ok, C} = tls13_connect(Port, ClientConf),
     {ok, Sock} = libktls:handoff(C, client),
     ok = gen_tcp:send(Sock, <<"hello">>),
     ?assertEqual(<<"go">>, recv_exact(Sock, 2)),
@@ -260,9 +257,7 @@ traffic_before_handoff_test_() ->
 
 traffic_before_handoff() ->
     {ok, _} = application:ensure_all_started(ssl),
-    {ServerConf, ClientConf} = test_certs(),
-    {ok, L} = ssl:listen(0, ServerConf ++ [binary, {versions, ['tlsv1.3']}] ++ libktls:ssl_options()),
-    {ok, {_, Port}} = ssl:sockname(L),
+    {L, Port, ClientConf} = tls13_listen(),
     Client = self(),
     spawn_link(fun() ->
         {ok, T} = ssl:transport_accept(L, 30000),
@@ -275,8 +270,7 @@ traffic_before_handoff() ->
         ok = gen_tcp:send(Sock, <<"after">>),
         Client ! {server_got, recv_exact(Sock, 6)}
     end),
-    {ok, C} = ssl:connect({127, 0, 0, 1}, Port, ClientConf ++ [binary, {versions, ['tlsv1.3']}]
-                          ++ libktls:ssl_options(), 30000),
+    {ok, C} = tls13_connect(Port, ClientConf),
     ok = ssl:send(C, <<"one">>),
     {ok, <<"twothree">>} = recv_ssl_exact(C, 8, <<>>),
     ok = ssl:send(C, <<"four">>),
@@ -297,9 +291,7 @@ conn_test_() ->
 conn() ->
     {ok, _} = application:ensure_all_started(ssl),
     {ok, #{rekey := Rekey}} = libktls:probe_kernel(),
-    {ServerConf, ClientConf} = test_certs(),
-    {ok, L} = ssl:listen(0, ServerConf ++ [binary, {versions, ['tlsv1.3']}] ++ libktls:ssl_options()),
-    {ok, {_, Port}} = ssl:sockname(L),
+    {L, Port, ClientConf} = tls13_listen(),
     Client = self(),
     Big = crypto:strong_rand_bytes(300000),
     spawn_link(fun() ->
@@ -312,8 +304,7 @@ conn() ->
         ok = conn_send(Conn, <<"bye">>),
         Client ! {server_end, conn_recv(Conn)}
     end),
-    {ok, C} = ssl:connect({127, 0, 0, 1}, Port, ClientConf ++ [binary, {versions, ['tlsv1.3']}]
-                          ++ libktls:ssl_options(), 30000),
+    {ok, C} = tls13_connect(Port, ClientConf),
     Conn = conn_of(C),
     ok = conn_send(Conn, <<"ping">>),
     ?assertEqual(Big, conn_recv_exact(Conn, byte_size(Big), <<>>)),
@@ -343,9 +334,7 @@ conn_peer_control_test_() ->
 conn_peer_control() ->
     {ok, _} = application:ensure_all_started(ssl),
     {ok, #{rekey := Rekey}} = libktls:probe_kernel(),
-    {ServerConf, ClientConf} = test_certs(),
-    {ok, L} = ssl:listen(0, ServerConf ++ [binary, {versions, ['tlsv1.3']}] ++ libktls:ssl_options()),
-    {ok, {_, Port}} = ssl:sockname(L),
+    {L, Port, ClientConf} = tls13_listen(),
     Server = spawn_link(fun() ->
         {ok, T} = ssl:transport_accept(L, 30000),
         {ok, S} = ssl:handshake(T, 30000),
@@ -358,8 +347,7 @@ conn_peer_control() ->
         end,
         receive done -> gen_tcp:close(Sock) end
     end),
-    {ok, C} = ssl:connect({127, 0, 0, 1}, Port, ClientConf ++ [binary, {versions, ['tlsv1.3']}]
-                          ++ libktls:ssl_options(), 30000),
+    {ok, C} = tls13_connect(Port, ClientConf),
     Conn = conn_of(C),
     ?assertEqual({data, <<"x">>}, conn_recv(Conn)),
     case Rekey of
@@ -430,8 +418,7 @@ early_data_is_kept() ->
         ok = ssl:send(S, <<" and after">>),
         receive stop -> ssl:close(S) end
     end),
-    {ok, C} = ssl:connect({127, 0, 0, 1}, Port, ClientConf ++ [binary, {versions, ['tlsv1.3']}]
-                          ++ libktls:ssl_options(), 30000),
+    {ok, C} = tls13_connect(Port, ClientConf),
     receive sent -> ok end,
     timer:sleep(1000), % ssl has received and decrypted the record by now
     {ok, Sock} = libktls:handoff(C, client),
@@ -459,6 +446,17 @@ tls12_is_refused() ->
     ?assertEqual({error, {unsupported_protocol, 'tlsv1.2'}}, libktls:handoff(C, client)),
     ssl:close(C),
     ssl:close(L).
+
+%% A TLS 1.3 listener on loopback for handoff/2 (or handoff_secrets/1), and a client for it.
+tls13_listen() ->
+    {ServerConf, ClientConf} = test_certs(),
+    {ok, L} = ssl:listen(0, ServerConf ++ [binary, {versions, ['tlsv1.3']}] ++ libktls:ssl_options()),
+    {ok, {_, Port}} = ssl:sockname(L),
+    {L, Port, ClientConf}.
+
+tls13_connect(Port, ClientConf) ->
+    ssl:connect({127, 0, 0, 1}, Port, ClientConf ++ [binary, {versions, ['tlsv1.3']}]
+                ++ libktls:ssl_options(), 30000).
 
 test_certs() ->
     Key = [{key, {namedCurve, secp256r1}}, {digest, sha256}], % OTP 29 refuses SHA-1 signatures
