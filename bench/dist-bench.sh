@@ -61,13 +61,15 @@ field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 echo "Erlang distribution over TLS 1.3 (TLS_AES_256_GCM_SHA384), $(date -u +%Y-%m-%d), userland $userland"
 echo
 echo "Idle connections: a hub node, then $conns client nodes connect (one VM, 2 vCPUs); on the hub,"
-echo "after garbage collection, per connection: Erlang processes and erlang:memory(total) bytes"
+echo "after garbage collection, per connection: Erlang processes, erlang:memory(total) bytes, and"
+echo "the bytes of the processes and ports the connections added (process_info/port_info memory)"
 "${vm[@]}" --cpus 2 -- "$0" --inner "$build" 0 "$conns" $modes >"$work/idle.log" 2>&1 ||
 	{ echo "dist-bench: the idle-connection run failed:" >&2; tail -n 20 "$work/idle.log" >&2; exit 1; }
-printf '  %-10s %11s %12s\n' mode "processes" "bytes"
+printf '  %-10s %11s %12s %12s\n' mode "processes" "bytes" "owned bytes"
 for mode in $modes; do
 	line=$(grep "^result mode=$mode " "$work/idle.log")
-	printf '  %-10s %11s %12s\n' "$mode" "$(field procs_per_conn "$line")" "$(field bytes_per_conn "$line")"
+	printf '  %-10s %11s %12s %12s\n' "$mode" "$(field procs_per_conn "$line")" "$(field bytes_per_conn "$line")" \
+		"$(field owned_bytes_per_conn "$line")"
 	otp=$(field otp "$line") kern=$(field kernel "$line")
 done
 echo

@@ -35,9 +35,11 @@ run(Mode, MiB, Conns) ->
 
 per_connection(_, _, 0) ->
     "";
-per_connection(#{procs := P0, memory := M0}, #{procs := P1, memory := M1}, Conns) ->
-    io_lib:format(" conns=~b procs_per_conn=~.2f bytes_per_conn=~b",
-                  [Conns, (P1 - P0) / Conns, (M1 - M0) div Conns]).
+per_connection(#{procs := P0, memory := M0, owners := O0}, #{procs := P1, memory := M1, owners := O1},
+               Conns) ->
+    New = [Bytes || {Owner, Bytes} <- O1, not lists:keymember(Owner, 1, O0)],
+    io_lib:format(" conns=~b procs_per_conn=~.2f bytes_per_conn=~b owned_bytes_per_conn=~b",
+                  [Conns, (P1 - P0) / Conns, (M1 - M0) div Conns, lists:sum(New) div Conns]).
 
 mode_args(tcp, _Dir) ->
     ["-proto_dist", "inet_tcp"];
@@ -81,11 +83,15 @@ start_node(Name, Args) ->
     {ok, _} = peer:call(Peer, application, ensure_all_started, [ssl], 600000),
     Peer.
 
-%% Processes and total memory of this node, after a garbage collection of every process.
+%% Processes and total memory of this node, after a garbage collection of every process, and
+%% the memory of each process and port (but this one's): the ones a connection added are its own.
 snapshot() ->
     timer:sleep(1000),
     [erlang:garbage_collect(P) || P <- processes()],
-    #{procs => erlang:system_info(process_count), memory => erlang:memory(total)}.
+    Procs = [{P, M} || P <- processes() -- [self()], {memory, M} <- [process_info(P, memory)]],
+    Ports = [{P, M} || P <- erlang:ports(), {memory, M} <- [erlang:port_info(P, memory)]],
+    #{procs => erlang:system_info(process_count), memory => erlang:memory(total),
+      owners => Procs ++ Ports}.
 
 %% On a client: MiB times, 8 terms of 64 KiB and 4096 terms of 128 bytes to a process on Hub,
 %% then a round trip, so the sender never runs far ahead of the receiver.

@@ -238,8 +238,17 @@ deliver(#st{buf = <<Len:32, Packet:Len/binary, Rest/binary>>, dhandle = DHandle}
     catch
         error:_ -> taken_down(St)
     end;
-deliver(St) ->
-    St.
+deliver(#st{buf = Buf} = St) ->
+    St#st{buf = unshare(Buf)}.
+
+%% A partial packet is a sub-binary of the last read (up to 64 KiB): copied, so an idle link
+%% keeps only the bytes it needs.
+unshare(<<>>) -> <<>>;
+unshare(Buf) ->
+    case binary:referenced_byte_size(Buf) > 2 * byte_size(Buf) of
+        true -> binary:copy(Buf);
+        false -> Buf
+    end.
 
 %% What the VM has queued goes out in writes of up to ?BATCH bytes: many small packets share one
 %% system call and fill whole records, as ssl's sender does; nothing waits for more to come.
