@@ -263,8 +263,9 @@ handoff(SslSocket, _Role) ->
     take_over(SslSocket, install).
 
 %% @doc {@link handoff/2} without installing keys: the `ssl' processes are gone, the caller owns
-%% the passive TCP port (the `tls' upper-layer protocol attached, no keys yet), and gets what {@link conn_open/3} needs, with the
-%% plaintext `ssl' had decrypted (the caller delivers it first). Same guarantees and errors.
+%% the passive TCP port (the `tls' upper-layer protocol attached, no keys yet), and gets what
+%% {@link conn_open/3} needs, with the plaintext `ssl' had decrypted (the caller delivers it
+%% first). Same guarantees and errors.
 -spec handoff_secrets(ssl:sslsocket()) -> {ok, inet:socket(), handoff()} | {error, term()}.
 handoff_secrets(SslSocket) ->
     take_over(SslSocket, secrets).
