@@ -278,9 +278,14 @@ ERL_NIF_TERM nif_conn_recv(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[])
 }
 
 /* Every check_every records written, ask libktls whether the key is due for an update. */
-static int check_limits(struct conn_res *c, size_t written)
+static void count_records(struct conn_res *c, size_t written)
 {
 	c->records_unchecked += (written + KTLS_RECORD_MAX - 1) / KTLS_RECORD_MAX;
+}
+
+static int check_limits(struct conn_res *c, size_t written)
+{
+	count_records(c, written);
 	if (c->records_unchecked < c->check_every)
 		return 0;
 	int ret = ktls_conn_check_limits(c->conn);
@@ -333,6 +338,7 @@ ERL_NIF_TERM nif_conn_send(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[])
 	if (ret == 0) {
 		result = written(env, c, data.size);
 	} else if (ret == -EAGAIN) {
+		count_records(c, off); /* the rest counts once conn_flush/1 has sent it */
 		c->out = malloc(data.size - off);
 		if (c->out) {
 			c->out_len = data.size - off;
