@@ -71,11 +71,11 @@
  * | -EXFULL          | the peer sent more KeyUpdates (or TLS 1.2 renegotiations) than allowed in the time window |
  * | -ENOMSG          | a handshake message is waiting to be taken |
  * | -ENOBUFS         | messages announced earlier were not taken, or a control record is too long |
- * | -EMSGSIZE        | the peer's handshake message is longer than the limit |
+ * | -EMSGSIZE        | the peer's record (record_overflow) or handshake message is longer than the limit |
  * | -ECONNABORTED    | the peer sent a fatal alert |
  * | -EPROTO          | the peer broke the TLS protocol (an alert to send is named) |
  * | -EPIPE           | the peer closed TCP without close_notify: the data may be truncated |
- * | -EBADMSG         | a record failed authentication: the connection is dead |
+ * | -EBADMSG         | a record failed authentication (bad_record_mac): the connection is dead |
  * | -ENOSYS          | libcrypto lacks the hash or KDF the suite needs |
  * | -ENOMEM          | out of memory; nothing was lost, the call can be repeated |
  * | -EIO             | libcrypto or the kernel failed in a way that cannot be repaired (a derivation failed, a message went out in part, a malformed kernel reply) |
@@ -427,9 +427,11 @@ struct ktls_alert {
  * lost. @p flags are recvmsg() flags (MSG_DONTWAIT, MSG_PEEK, MSG_WAITALL). On a socket without
  * kTLS RX every byte is reported as application data.
  *
- * @return bytes received (> 0); 0 at TCP end of stream (*record_type is then 0); -EFAULT (NULL
+ * @return bytes received (> 0); 0 with the record's type: an empty record (since 1.2; TLS 1.3
+ * allows empty application data); 0 with *record_type 0: TCP end of stream; -EFAULT (NULL
  * pointer); -EINVAL (@p len is 0); otherwise the negative errno of recvmsg(): -EAGAIN, -EINTR
  * (nothing consumed), -EBADMSG (a record failed authentication: the connection is dead),
+ * -EMSGSIZE (a record longer than TLS allows: the connection is dead),
  * -EKEYEXPIRED (Linux 6.14+: the peer's KeyUpdate was received and no new RX key is installed
  * yet). @since 1.0
  */
@@ -574,8 +576,9 @@ LIBKTLS_API void ktls_reader_free(struct ktls_reader *reader);
  * with ktls_reader_next_message(). Application data (any length; the kernel returns several
  * records' worth at once) is only checked against a partial control message. TLS 1.2 control
  * records may also be fed in pieces; TLS 1.3 ones must be fed whole, one call per record, as
- * RFC 8446 §5.1 is checked per record: an alert record holds exactly one alert (else -EPROTO,
- * alert to send decode_error) and a handshake record is never empty (unexpected_message).
+ * RFC 8446 §5.1 is checked per record: alert and handshake records are never empty (else
+ * -EPROTO, alert to send unexpected_message, as OpenSSL answers) and an alert record holds
+ * exactly one alert (decode_error). Pure: the caller sends the alert to send.
  *
  * @return
  * - 0: consumed; nothing to report yet (application data, or part of a message or alert)
@@ -612,17 +615,26 @@ LIBKTLS_API LIBKTLS_WUR int ktls_reader_next_message(struct ktls_reader *reader,
 /** The last alert received. @return 1 and *alert; 0 when none was; -EFAULT. @since 1.0 */
 LIBKTLS_API LIBKTLS_WUR int ktls_reader_alert(const struct ktls_reader *reader, struct ktls_alert *alert);
 
-/** After ktls_reader_feed() or ktls_reader_read() returned -EPROTO or -EMSGSIZE: the fatal alert to send
- * to the peer (ktls_send_alert()) before closing.
- * @return 1 and *alert; 0 when there is none to send; -EFAULT. @since 1.0 */
+/** The fatal alert a failure calls for: after ktls_reader_feed() returned -EPROTO or -EMSGSIZE,
+ * the one to send (ktls_send_alert()) before closing; after ktls_reader_read() or ktls_conn_read()
+ * failed (also -EBADMSG: bad_record_mac), the one libktls has sent (since 1.2).
+ * @return 1 and *alert; 0 when there is none; -EFAULT. @since 1.0 */
 LIBKTLS_API LIBKTLS_WUR int ktls_reader_alert_to_send(const struct ktls_reader *reader,
 						      struct ktls_alert *alert);
 
 /**
  * Read application data from a kTLS socket, in place of read(): control records are processed by
- * @p reader instead of failing with EIO. Each receive goes into @p buf alone (one buffer, as
- * TLS_RX_EXPECT_NO_PAD needs). Bytes of a control record may be written to @p buf before they are
- * handed to the reader.
+ * @p reader instead of failing with EIO. Application data is received into @p buf alone (one
+ * buffer, as TLS_RX_EXPECT_NO_PAD needs); a control record is received whole into the reader's
+ * own buffer, so that RFC 8446 §5.1 is checked on whole records whatever @p len is.
+ *
+ * A failure that calls for a fatal alert sends it on @p fd, once (since 1.2; before, the caller
+ * had to): bad_record_mac for -EBADMSG (after reading the socket error the failed decryption set,
+ * which refuses every send until read), record_overflow for a record too long (-EMSGSIZE), and
+ * the alert ktls_reader_alert_to_send() names for -EPROTO and -EMSGSIZE. It is sent without
+ * waiting (a full send buffer: retried by the next call) and only where @p fd has kTLS TX keys.
+ * Then shut the write side (shutdown(SHUT_WR)) and give the peer a moment before close(): a close
+ * with records still unread sends an RST, which can overtake the alert.
  *
  * @return
  * - > 0: application data bytes in @p buf
@@ -633,7 +645,8 @@ LIBKTLS_API LIBKTLS_WUR int ktls_reader_alert_to_send(const struct ktls_reader *
  * - -ECONNABORTED, -EPROTO, -EMSGSIZE: as ktls_reader_feed()
  * - -EAGAIN, -EINTR, -ENOMEM (no memory to reassemble a handshake message: the record stays
  *   queued in the kernel): nothing lost; call again
- * - -EBADMSG, -EKEYEXPIRED, -ECONNRESET, ...: as ktls_recv_record()
+ * - -EBADMSG, -EMSGSIZE (a record longer than TLS allows), -EKEYEXPIRED, -ECONNRESET, ...: as
+ *   ktls_recv_record()
  * - -EFAULT, -EINVAL (@p len is 0)
  * With MSG_PEEK, application data is peeked; a control record met on the way is consumed and
  * processed as without it. @since 1.0
@@ -679,7 +692,14 @@ struct ktls_conn_opts {
 enum ktls_conn_flag {
 	/** The peer pads its TLS 1.3 records: leave TLS_RX_EXPECT_NO_PAD off (see
 	 * ktls_set_rx_expect_no_pad()). */
-	KTLS_CONN_PEER_PADS = 1
+	KTLS_CONN_PEER_PADS = 1,
+	/** This end is the TLS server: a HelloRequest (TLS 1.2) or NewSessionTicket (TLS 1.3) from
+	 * the peer, which only servers send, is refused with unexpected_message. Without a role
+	 * both are taken from either side. The companion libraries set it. @since 1.2 */
+	KTLS_CONN_SERVER = 2,
+	/** This end is the TLS client: a ClientHello from the peer is refused with
+	 * unexpected_message (not answered with no_renegotiation). @since 1.2 */
+	KTLS_CONN_CLIENT = 4
 };
 
 /**
@@ -714,10 +734,17 @@ LIBKTLS_API void ktls_conn_free(struct ktls_conn *conn);
  *   ktls_conn_next_message()
  * - -EKEYEXPIRED: the peer updated its keys and this kernel cannot install the new ones (Linux
  *   before 6.14): the connection cannot continue. Reported on the KeyUpdate itself, never as a
- *   decryption error later. Before ending the connection, send the peer an internal_error alert.
+ *   decryption error later; libktls has sent internal_error (since 1.2; before, the caller had to).
  * - -EXFULL: the peer sent more KeyUpdates (or TLS 1.2 renegotiation attempts) than the options
- *   allow in the window
- * - -EPROTO: a malformed KeyUpdate (the alert to send is in ktls_conn_reader())
+ *   allow in the window (no alert: RFC 8446 names none)
+ * - -EPROTO: a malformed KeyUpdate (decode_error, illegal_parameter), one that does not end its
+ *   record or data between its pieces (unexpected_message, RFC 8446 §5.1), a message only the
+ *   other role sends (with KTLS_CONN_SERVER or KTLS_CONN_CLIENT): the alert named by
+ *   ktls_conn_reader() has been sent, as ktls_reader_read() sends it
+ *
+ * A KeyUpdate fragmented over records (legal: RFC 8446 §5.1 forbids only other records between
+ * the pieces) is followed: Linux pauses decryption on a record that starts one, and libktls
+ * resumes it with the current key until the message is whole.
  * - a negative errno from installing the peer's new key (-EMFILE, -ENOMEM, -EINTR, ...): nothing
  *   is lost, call again to retry
  *

@@ -24,6 +24,8 @@ struct ktls_conn {
 	int rx_key_pending;       /* the peer's KeyUpdate arrived; the next RX key is not installed yet */
 	int answer_pending;       /* the peer asked us to update: send our KeyUpdate, then rekey TX */
 	uint32_t refusals_pending; /* TLS 1.2 renegotiations to answer with no_renegotiation */
+	int send_failed;          /* sending what is pending failed: reads leave it to writes */
+	uint32_t role;            /* KTLS_CONN_SERVER, KTLS_CONN_CLIENT, or 0: unknown */
 	int error;                /* non-zero once the connection cannot go on */
 	uint32_t max_peer_updates, window_ms;
 	uint64_t auto_update_records;
@@ -139,10 +141,7 @@ static int send_refusals(struct ktls_conn *c, int flags)
 	return 0;
 }
 
-/* What the peer's control messages left to send, before any data: refusals of renegotiation;
- * the next TX key of a KeyUpdate that went out, then the answer the peer asked for (RFC 8446
- * §4.6.3 order). -EAGAIN: the send buffer is full. */
-static int flush_tx(struct ktls_conn *c, int flags)
+static int flush_tx_once(struct ktls_conn *c, int flags)
 {
 	int r = send_refusals(c, flags);
 	if (r < 0)
@@ -159,28 +158,61 @@ static int flush_tx(struct ktls_conn *c, int flags)
 	}
 }
 
-/* Finish what the peer's KeyUpdate started: its new RX key, then our answer if that can go out
- * without blocking. A reader never waits for a writer: a full send buffer leaves the answer
- * pending for ktls_conn_write() or ktls_conn_flush(). */
-static int finish_pending(struct ktls_conn *c)
+/* What the peer's control messages left to send, before any data: refusals of renegotiation;
+ * the next TX key of a KeyUpdate that went out, then the answer the peer asked for (RFC 8446
+ * §4.6.3 order). Control records never take MSG_MORE. -EAGAIN: the send buffer is full. */
+static int flush_tx(struct ktls_conn *c, int flags)
 {
-	int r;
+	int r = flush_tx_once(c, flags & ~MSG_MORE);
 
-	if (c->rx_key_pending) {
-		/* Anything but the kernel's refusal leaves the update pending for the next call. */
-		if ((r = install_next(c, KTLS_DIR_RX)) == -EBUSY)
-			return c->error = -EKEYEXPIRED;
-		if (r < 0)
-			return r;
-		c->rx_key_pending = 0;
-	}
-	r = flush_tx(c, MSG_DONTWAIT);
-	return r == -EAGAIN ? 0 : r;
+	c->send_failed = r < 0 && r != -EAGAIN && r != -EINTR;
+	return r;
 }
 
 static int fail_with_alert(struct ktls_conn *c, int error, uint8_t alert)
 {
-	return c->error = ktls_reader_fail(c->reader, error, alert);
+	return c->error = ktls_reader_abort(&c->sys, c->reader, c->fd, error, alert);
+}
+
+/* The peer changed its key and this kernel cannot follow (before Linux 6.14): RFC 8446 has no
+ * alert for it; internal_error says the fault is ours. */
+static int cannot_follow(struct ktls_conn *c)
+{
+	return fail_with_alert(c, -EKEYEXPIRED, KTLS_ALERT_INTERNAL_ERROR);
+}
+
+/* Finish what the peer's KeyUpdate started: its new RX key, then our answer if that can go out
+ * without blocking. A reader never waits for a writer, nor returns a writer's error: a full send
+ * buffer or a failed send leaves the answer pending for ktls_conn_write() or ktls_conn_flush(). */
+static int finish_pending(struct ktls_conn *c)
+{
+	if (c->rx_key_pending) {
+		/* Anything but the kernel's refusal leaves the update pending for the next call. */
+		int r = install_next(c, KTLS_DIR_RX);
+		if (r == -EBUSY)
+			return cannot_follow(c);
+		if (r < 0)
+			return r;
+		c->rx_key_pending = 0;
+	}
+	if (!c->send_failed)
+		(void)flush_tx(c, MSG_DONTWAIT);
+	return c->error;
+}
+
+/* The kernel paused decryption on a handshake record that starts with a KeyUpdate but does not
+ * complete one (a KeyUpdate fragmented over records, legal in RFC 8446): the rest is still under
+ * the current key. Installing that key again, at its live sequence number, resumes reading. */
+static int resume_rx(struct ktls_conn *c)
+{
+	uint8_t info[KTLS_CRYPTO_INFO_MAX];
+	size_t len = ktls_cipher_info_len(c->suite->cipher);
+
+	int r = c->sys.get_crypto(c->sys.ctx, c->fd, KTLS_DIR_RX, info, len);
+	if (r == 0)
+		r = c->sys.replace_crypto(c->sys.ctx, c->fd, KTLS_DIR_RX, info, len);
+	ktls_memzero(info, sizeof(info)); /* the kernel hands back the key too */
+	return r;
 }
 
 /* Key updates and renegotiation attempts share one budget per time window. */
@@ -207,7 +239,7 @@ static int peer_key_update(struct ktls_conn *c, const uint8_t *body, size_t len)
 	if (count_peer_request(c) < 0)
 		return c->error;
 	if (c->can_rekey == 0) /* the kernel refused a replacement key on this socket already */
-		return c->error = -EKEYEXPIRED;
+		return cannot_follow(c);
 	c->rx_key_pending = 1;
 	c->answer_pending |= requested;
 	return 0;
@@ -219,14 +251,28 @@ static int is_renegotiation(const struct ktls_conn *c, int type)
 	       (type == KTLS_HANDSHAKE_HELLO_REQUEST || type == KTLS_HANDSHAKE_CLIENT_HELLO);
 }
 
+/* A message only the other role sends: HelloRequest and NewSessionTicket come from servers,
+ * ClientHello from clients. */
+static int from_wrong_role(const struct ktls_conn *c, int type)
+{
+	if (c->role == KTLS_CONN_SERVER)
+		return type == KTLS_HANDSHAKE_HELLO_REQUEST ||
+		       (type == KTLS_HANDSHAKE_NEW_SESSION_TICKET && c->suite->version == KTLS_TLS_1_3);
+	return c->role == KTLS_CONN_CLIENT && type == KTLS_HANDSHAKE_CLIENT_HELLO;
+}
+
 /* Handle the KeyUpdates and renegotiation attempts at the head of the reader's queue; 1 when
  * another message is waiting. */
 static int take_protocol_messages(struct ktls_conn *c)
 {
-	int type;
-
-	while ((type = ktls_reader_peek_type(c->reader)) == KTLS_HANDSHAKE_KEY_UPDATE ||
-	       is_renegotiation(c, type)) {
+	for (;;) {
+		int type = ktls_reader_peek_type(c->reader);
+		if (type < 0)
+			return 0;
+		if (from_wrong_role(c, type))
+			return fail_with_alert(c, -EPROTO, KTLS_ALERT_UNEXPECTED_MESSAGE);
+		if (type != KTLS_HANDSHAKE_KEY_UPDATE && !is_renegotiation(c, type))
+			return 1;
 		uint8_t t;
 		const uint8_t *body;
 		size_t len;
@@ -238,11 +284,12 @@ static int take_protocol_messages(struct ktls_conn *c)
 		if (type != KTLS_HANDSHAKE_KEY_UPDATE)
 			c->refusals_pending++;
 	}
-	return type >= 0;
 }
 
-/* Everything but the data path: KeyUpdates pending or arriving, handshake messages buffered. */
-__attribute__((noinline)) static ssize_t conn_read_slow(struct ktls_conn *c, void *buf, size_t len, int flags)
+/* Everything but the data path: KeyUpdates pending or arriving, handshake messages buffered, and
+ * whatever the data path's receive brought instead of data (`received`). */
+__attribute__((noinline)) static ssize_t conn_read_slow(struct ktls_conn *c, void *buf, size_t len, int flags,
+							ssize_t received)
 {
 	for (;;) {
 		if (c->error)
@@ -254,27 +301,16 @@ __attribute__((noinline)) static ssize_t conn_read_slow(struct ktls_conn *c, voi
 			return r;
 		if (ktls_reader_peek_type(c->reader) >= 0)
 			return -ENOMSG;
-		ssize_t n = ktls_reader_read_sys(&c->sys, c->reader, c->fd, buf, len, flags);
+		ssize_t n = ktls_reader_receive(&c->sys, c->reader, c->fd, buf, len, flags, received);
+		received = KTLS_NOT_RECEIVED;
+		if (n == -EKEYEXPIRED && ktls_reader_has_more(c->reader)) {
+			if ((r = resume_rx(c)) < 0)
+				return r == -EBUSY ? cannot_follow(c) : r;
+			continue;
+		}
 		if (n != -ENOMSG)
 			return n;
 	}
-}
-
-/* A receive of the data path brought no data: a control record is next (-EIO), or the end, or an
- * error. What the reader makes of it. */
-__attribute__((noinline)) static ssize_t conn_read_received(struct ktls_conn *c, void *buf, size_t len,
-							      int flags, ssize_t n)
-{
-	int again;
-
-	if (n == -EIO)
-		n = ktls_reader_read_control(&c->sys, c->reader, c->fd, buf, len, flags, &again);
-	else
-		n = ktls_reader_take(&c->sys, c->reader, c->fd, buf, len, flags, KTLS_RECORD_APPLICATION_DATA, n,
-				     &again);
-	if (!again && n != -ENOMSG)
-		return n;
-	return conn_read_slow(c, buf, len, flags);
 }
 
 LIBKTLS_API ssize_t ktls_conn_read(struct ktls_conn *c, void *buf, size_t len, int flags)
@@ -285,12 +321,12 @@ LIBKTLS_API ssize_t ktls_conn_read(struct ktls_conn *c, void *buf, size_t len, i
 		return -EINVAL;
 	if (c->error || c->rx_key_pending || c->answer_pending || c->tx_key_pending || c->refusals_pending ||
 	    !ktls_reader_idle(c->reader))
-		return conn_read_slow(c, buf, len, flags);
+		return conn_read_slow(c, buf, len, flags, KTLS_NOT_RECEIVED);
 	/* The data path: one receive into one buffer; data goes straight back. */
 	ssize_t n = c->sys.recv_data(c->sys.ctx, c->fd, buf, len, flags);
 	if (n > 0)
 		return n;
-	return conn_read_received(c, buf, len, flags, n);
+	return conn_read_slow(c, buf, len, flags, n);
 }
 
 LIBKTLS_API int ktls_conn_next_message(struct ktls_conn *c, uint8_t *type, const uint8_t **body,
@@ -447,12 +483,14 @@ static int opts_valid(const struct ktls_conn_opts *o)
 {
 	if (!o)
 		return 1;
-	if (!OPTS_HAS(o, auto_update_records)) /* the 1.0 struct */
+	if (!OPTS_HAS(o, reserved)) /* smaller than the 1.0 struct, the first shipped */
 		return 0;
 	for (size_t i = sizeof(*o); i < o->sz; i++)
 		if (((const uint8_t *)o)[i])
 			return 0;
-	return (OPTS_GET(o, flags, 0) & ~(uint32_t)KTLS_CONN_PEER_PADS) == 0 && OPTS_GET(o, reserved, 0) == 0;
+	const uint32_t flags = OPTS_GET(o, flags, 0), roles = KTLS_CONN_SERVER | KTLS_CONN_CLIENT;
+	return (flags & ~(uint32_t)(KTLS_CONN_PEER_PADS | roles)) == 0 && (flags & roles) != roles &&
+	       OPTS_GET(o, reserved, 0) == 0;
 }
 
 int ktls_conn_open_sys(const struct ktls_sys *sys, int fd, uint16_t suite, const struct ktls_secrets *tx,
@@ -478,6 +516,7 @@ int ktls_conn_open_sys(const struct ktls_sys *sys, int fd, uint16_t suite, const
 	c->fd = fd;
 	c->suite = s;
 	c->can_rekey = -1;
+	c->role = OPTS_GET(opts, flags, 0) & (KTLS_CONN_SERVER | KTLS_CONN_CLIENT);
 	int r = ktls_reader_new(s->version, OPTS_GET(opts, max_handshake_len, 0), &c->reader);
 	c->max_peer_updates = OPTS_GET(opts, max_peer_updates, DEFAULT_MAX_PEER_UPDATES);
 	c->window_ms = OPTS_GET(opts, peer_update_window_ms, DEFAULT_PEER_UPDATE_WINDOW_MS);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <limits.h>
 
 #include "ktls-internal.h"
 
@@ -62,7 +63,7 @@ static const struct {
 LIBKTLS_API const char *ktls_strerror(int err)
 {
 	if (err < 0)
-		err = -err;
+		err = err == INT_MIN ? 0x7fffffff : -err; /* -INT_MIN does not exist: no errno is that large */
 	if (err == 0)
 		return "success";
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)

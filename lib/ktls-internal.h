@@ -93,6 +93,9 @@ struct ktls_sys {
 	int (*replace_crypto)(void *ctx, int fd, int dir, const void *info, size_t len);
 	/* TLS_RX_EXPECT_NO_PAD on or off: 0 or a negative errno */
 	int (*set_rx_no_pad)(void *ctx, int fd, int on);
+	/* getsockopt(SO_ERROR): read and clear the socket's pending error (a record that failed
+	 * authentication sets one, and every send fails with it until it is read) */
+	void (*clear_error)(void *ctx, int fd);
 	void *ctx;
 };
 
@@ -104,27 +107,19 @@ int ktls_set_no_pad(int fd, int on);
 int ktls_get_tx_max_payload(int fd, uint16_t *payload);
 
 int ktls_install_info(int fd, int dir, const uint8_t *info, size_t len);
-ssize_t ktls_reader_read_sys(const struct ktls_sys *sys, struct ktls_reader *r, int fd, void *buf, size_t len,
-		      int flags);
-/* ktls_reader_feed() of a piece of a record: `whole` is 0 when more of the same record may follow
- * (a receive that filled its buffer), which TLS 1.3's one-alert-per-record rule must allow. */
-int ktls_reader_feed_part(struct ktls_reader *r, uint8_t record_type, const void *data, size_t len, int whole);
-/* What ktls_reader_read() does with one receive's result (n, type, in buf of len): the value to return,
- * or *again = 1 when a control record was consumed and reading goes on. */
-ssize_t ktls_reader_take(const struct ktls_sys *sys, struct ktls_reader *r, int fd, void *buf, size_t len,
-			 int flags, uint8_t type, ssize_t n, int *again);
-/* ktls_reader_take() of one recv_record() of a control record, made room for first: -ENOMEM
- * leaves the record queued in the kernel. */
-ssize_t ktls_reader_read_control(const struct ktls_sys *sys, struct ktls_reader *r, int fd, void *buf, size_t len,
-				 int flags, int *again);
-/* Make room for `incoming` more handshake bytes: 0, -ENOMEM (nothing changed), -ENOBUFS. */
-int ktls_reader_reserve(struct ktls_reader *r, size_t incoming);
-/* Free the reassembly buffer once everything in it was handed out. */
-void ktls_reader_release(struct ktls_reader *r);
+/* What ktls_reader_receive() is told when its caller has not received anything yet. */
+#define KTLS_NOT_RECEIVED (-(ssize_t)0x7fffffff)
+/* ktls_reader_read() over sys: receive until application data, the end, a handshake message to
+ * take (-ENOMSG) or an error; control records are received whole into the reader's own buffer.
+ * `received` is the result of a receive of application data into buf that the caller made
+ * already (<= 0: the end, or an error, -EIO being a control record next), or KTLS_NOT_RECEIVED.
+ * A failure that calls for a fatal alert sends it (once). */
+ssize_t ktls_reader_receive(const struct ktls_sys *sys, struct ktls_reader *r, int fd, void *buf, size_t len,
+			    int flags, ssize_t received);
+/* Put the reader in its failed state and send the fatal alert `alert` to the peer. Returns error. */
+int ktls_reader_abort(const struct ktls_sys *sys, struct ktls_reader *r, int fd, int error, uint8_t alert);
 /* The type of the next message the reader would hand out, or -1. */
 int ktls_reader_peek_type(const struct ktls_reader *r);
-/* Put the reader in its failed state, with a fatal alert to send. Returns error. */
-int ktls_reader_fail(struct ktls_reader *r, int error, uint8_t alert_to_send);
 /* 1 when bytes beyond the messages already handed out are buffered. */
 int ktls_reader_has_more(const struct ktls_reader *r);
 int ktls_conn_open_sys(const struct ktls_sys *sys, int fd, uint16_t suite, const struct ktls_secrets *tx,

@@ -9,6 +9,7 @@
 
 #define DEFAULT_HANDSHAKE_MAX 16384
 #define HANDSHAKE_LEN_MAX ((1u << 24) - 1)
+#define NO_ALERT 0xFF
 
 LIBKTLS_API int ktls_reader_new(uint16_t tls_version, size_t max_handshake_len, struct ktls_reader **reader)
 {
@@ -44,7 +45,8 @@ LIBKTLS_API void ktls_reader_free(struct ktls_reader *r)
 	free(r);
 }
 
-void ktls_reader_release(struct ktls_reader *r)
+/* Free the reassembly buffer once everything in it was handed out. */
+static void release(struct ktls_reader *r)
 {
 	if (r->buf && r->end == r->start)
 		drop_buffer(r);
@@ -56,7 +58,8 @@ static size_t buffer_limit(const struct ktls_reader *r)
 	return KTLS_HANDSHAKE_HDR + r->max_message + KTLS_RECORD_MAX;
 }
 
-int ktls_reader_reserve(struct ktls_reader *r, size_t incoming)
+/* Room for `incoming` more bytes after the buffered ones: 0, -ENOMEM (nothing changed), -ENOBUFS. */
+static int reserve(struct ktls_reader *r, size_t incoming)
 {
 	const size_t held = r->end - r->start;
 
@@ -95,7 +98,7 @@ static int fail(struct ktls_reader *r, int error, uint8_t alert_to_send)
 {
 	r->state = FAILED;
 	r->error = error;
-	if (alert_to_send != 0xFF) {
+	if (alert_to_send != NO_ALERT) {
 		r->alert_to_send = (struct ktls_alert){ KTLS_ALERT_LEVEL_FATAL, alert_to_send };
 		r->have_alert_to_send = 1;
 	}
@@ -134,15 +137,18 @@ static int scan_messages(struct ktls_reader *r)
 	return r->ready > r->start;
 }
 
-static int feed_handshake(struct ktls_reader *r, const uint8_t *data, size_t len)
+/* `in_place`: the bytes were received straight into the buffer, at its end. */
+static int feed_handshake(struct ktls_reader *r, const uint8_t *data, size_t len, int in_place)
 {
 	if (r->ready > r->start)
 		return -ENOBUFS; /* announced messages not taken yet */
-	int ret = ktls_reader_reserve(r, len);
-	if (ret < 0)
-		return ret;
-	if (len)
-		memcpy(r->buf + r->end, data, len);
+	if (!in_place) {
+		int ret = reserve(r, len);
+		if (ret < 0)
+			return ret;
+		if (len)
+			memcpy(r->buf + r->end, data, len);
+	}
 	r->end += len;
 	int ready = scan_messages(r);
 	if (ready < 0)
@@ -165,7 +171,7 @@ static int handle_alert(struct ktls_reader *r, struct ktls_alert a)
 	if (a.description == KTLS_ALERT_USER_CANCELED ||
 	    (r->version == KTLS_TLS_1_2 && a.level == KTLS_ALERT_LEVEL_WARNING))
 		return 0;
-	return fail(r, -ECONNABORTED, 0xFF);
+	return fail(r, -ECONNABORTED, NO_ALERT);
 }
 
 static int feed_alert(struct ktls_reader *r, const uint8_t *data, size_t len)
@@ -190,57 +196,60 @@ static int partial_pending(const struct ktls_reader *r)
 	return r->end > r->ready || r->partial_alert_len;
 }
 
-/* RFC 8446 §5.1: a TLS 1.3 alert record holds exactly one alert (neither fragmented nor
- * coalesced), and handshake records are never empty. `whole`: data is the entire record, not a
- * piece that a short receive buffer cut from it. */
-static int tls13_record_rules(const struct ktls_reader *r, uint8_t record_type, size_t len, int whole)
+/* RFC 8446 §5.1 per record: alert and handshake records are never empty (unexpected_message, as
+ * OpenSSL answers), and an alert record holds exactly one alert (decode_error). */
+static uint8_t tls13_record_rules(const struct ktls_reader *r, uint8_t record_type, size_t len)
 {
 	if (r->version != KTLS_TLS_1_3)
 		return 0;
-	if (record_type == KTLS_RECORD_ALERT && (r->partial_alert_len + len > 2 || (whole && len != 2)))
-		return KTLS_ALERT_DECODE_ERROR;
-	if (record_type == KTLS_RECORD_HANDSHAKE && len == 0)
+	if ((record_type == KTLS_RECORD_ALERT || record_type == KTLS_RECORD_HANDSHAKE) && len == 0)
 		return KTLS_ALERT_UNEXPECTED_MESSAGE;
+	if (record_type == KTLS_RECORD_ALERT && len != 2)
+		return KTLS_ALERT_DECODE_ERROR;
 	return 0;
 }
 
-LIBKTLS_API int ktls_reader_feed(struct ktls_reader *r, uint8_t record_type, const void *data, size_t len)
+/* One whole record's plaintext; `in_place` as for feed_handshake(). */
+static int feed_record(struct ktls_reader *r, uint8_t record_type, const uint8_t *data, size_t len, int in_place)
 {
-	return ktls_reader_feed_part(r, record_type, data, len, 1);
-}
+	int ret;
 
-int ktls_reader_feed_part(struct ktls_reader *r, uint8_t record_type, const void *data, size_t len, int whole)
-{
-	if (!r || (!data && len))
-		return -EFAULT;
 	if (r->state == CLOSED)
 		return 1;
 	if (r->state == FAILED)
 		return r->error;
-	if (record_type != KTLS_RECORD_HANDSHAKE) /* a handshake record may use the room reserved for it */
-		ktls_reader_release(r);
 	if (len > KTLS_RECORD_MAX && record_type != KTLS_RECORD_APPLICATION_DATA)
 		return -ENOBUFS;
-	uint8_t alert = (uint8_t)tls13_record_rules(r, record_type, len, whole);
+	uint8_t alert = tls13_record_rules(r, record_type, len);
 	if (alert)
 		return fail(r, -EPROTO, alert);
 
 	switch (record_type) {
 	case KTLS_RECORD_APPLICATION_DATA:
 		/* Handshake messages and alerts may not be interleaved with other records. */
-		return partial_pending(r) ? fail(r, -EPROTO, KTLS_ALERT_UNEXPECTED_MESSAGE) : 0;
+		ret = partial_pending(r) ? fail(r, -EPROTO, KTLS_ALERT_UNEXPECTED_MESSAGE) : 0;
+		break;
 	case KTLS_RECORD_HANDSHAKE:
 		if (r->partial_alert_len)
 			return fail(r, -EPROTO, KTLS_ALERT_UNEXPECTED_MESSAGE);
-		return feed_handshake(r, data, len);
+		return feed_handshake(r, data, len, in_place);
 	case KTLS_RECORD_ALERT:
-		if (r->end > r->ready)
-			return fail(r, -EPROTO, KTLS_ALERT_UNEXPECTED_MESSAGE);
-		return feed_alert(r, data, len);
+		ret = r->end > r->ready ? fail(r, -EPROTO, KTLS_ALERT_UNEXPECTED_MESSAGE) : feed_alert(r, data, len);
+		break;
 	default:
 		/* change_cipher_spec after the handshake, or a type TLS does not define */
-		return fail(r, -EPROTO, KTLS_ALERT_UNEXPECTED_MESSAGE);
+		ret = fail(r, -EPROTO, KTLS_ALERT_UNEXPECTED_MESSAGE);
+		break;
 	}
+	release(r);
+	return ret;
+}
+
+LIBKTLS_API int ktls_reader_feed(struct ktls_reader *r, uint8_t record_type, const void *data, size_t len)
+{
+	if (!r || (!data && len))
+		return -EFAULT;
+	return feed_record(r, record_type, data, len, 0);
 }
 
 LIBKTLS_API int ktls_reader_next_message(struct ktls_reader *r, uint8_t *type, const uint8_t **body,
@@ -278,11 +287,6 @@ LIBKTLS_API int ktls_reader_alert_to_send(const struct ktls_reader *r, struct kt
 	return 1;
 }
 
-int ktls_reader_fail(struct ktls_reader *r, int error, uint8_t alert_to_send)
-{
-	return fail(r, error, alert_to_send);
-}
-
 int ktls_reader_peek_type(const struct ktls_reader *r)
 {
 	return r->ready > r->start ? r->buf[r->start] : -1;
@@ -293,80 +297,97 @@ int ktls_reader_has_more(const struct ktls_reader *r)
 	return r->end > r->start || r->partial_alert_len;
 }
 
-LIBKTLS_API ssize_t ktls_reader_read(struct ktls_reader *r, int fd, void *buf, size_t len, int flags)
+/* The failed reader's error, after its fatal alert went out: once, without waiting (a full send
+ * buffer leaves it for the next call). Without kTLS TX keys nothing is sent. */
+static int failed(const struct ktls_sys *sys, struct ktls_reader *r, int fd)
 {
-	return ktls_reader_read_sys(&ktls_sys_kernel, r, fd, buf, len, flags);
+	if (r->have_alert_to_send && !r->alert_sent) {
+		const uint8_t a[2] = { r->alert_to_send.level, r->alert_to_send.description };
+		ssize_t n = sys->send_record(sys->ctx, fd, KTLS_RECORD_ALERT, a, sizeof(a), MSG_DONTWAIT);
+		r->alert_sent = n != -EAGAIN && n != -EINTR && n != -ENOBUFS && n != -ENOMEM;
+	}
+	return r->error;
 }
 
-ssize_t ktls_reader_take(const struct ktls_sys *sys, struct ktls_reader *r, int fd, void *buf, size_t len,
-			 int flags, uint8_t type, ssize_t n, int *again)
+int ktls_reader_abort(const struct ktls_sys *sys, struct ktls_reader *r, int fd, int error, uint8_t alert)
 {
-	*again = 0;
-	if (n < 0)
-		return n;
-	if (n == 0)
-		return fail(r, partial_pending(r) ? -EPROTO : -EPIPE, 0xFF);
-	if (type == KTLS_RECORD_APPLICATION_DATA) {
-		int ret = ktls_reader_feed(r, type, buf, (size_t)n);
-		return ret < 0 ? ret : n;
-	}
-	/* A control record that filled the buffer may go on in the next receive. */
-	int whole = (size_t)n < len;
-	if (flags & MSG_PEEK) {
-		/* Control records are consumed even when peeking: take what was peeked. */
-		n = sys->recv_record(sys->ctx, fd, buf, (size_t)n, &type, flags & ~MSG_PEEK);
-		if (n <= 0)
-			return n < 0 ? n : fail(r, -EPIPE, 0xFF);
-	}
-	int ret = ktls_reader_feed_part(r, type, buf, (size_t)n, whole);
-	if (ret == 1)
-		return 0;
-	if (ret < 0)
-		return ret;
-	*again = 1;
-	return 0;
+	fail(r, error, alert);
+	return failed(sys, r, fd);
 }
 
-ssize_t ktls_reader_read_control(const struct ktls_sys *sys, struct ktls_reader *r, int fd, void *buf, size_t len,
-				 int flags, int *again)
+/* The kernel's receive failed. A record that failed authentication (EBADMSG; it also sets the
+ * socket's error, which refuses every send until it is read) or was too long (EMSGSIZE) ends the
+ * connection with the alert RFC 8446 §5.2 and RFC 5246 §7.2.2 name; anything else changes
+ * nothing (EAGAIN, EINTR, EKEYEXPIRED, ECONNRESET, ...). */
+static ssize_t receive_failed(const struct ktls_sys *sys, struct ktls_reader *r, int fd, ssize_t n)
+{
+	release(r);
+	if (n == -EBADMSG) {
+		sys->clear_error(sys->ctx, fd);
+		return ktls_reader_abort(sys, r, fd, -EBADMSG, KTLS_ALERT_BAD_RECORD_MAC);
+	}
+	if (n == -EMSGSIZE)
+		return ktls_reader_abort(sys, r, fd, -EMSGSIZE, KTLS_ALERT_RECORD_OVERFLOW);
+	return n;
+}
+
+/* The next record is a control record (or, behind a partial control message, any record): receive
+ * it whole into the reader's buffer, so that RFC 8446 §5.1 is checked on whole records whatever
+ * the caller's buffer. 0: consumed, read on; 1: close_notify; else the error. */
+static ssize_t receive_control(const struct ktls_sys *sys, struct ktls_reader *r, int fd, int flags)
 {
 	uint8_t type;
 
-	*again = 0;
-	/* Room first: a control record received is gone from the kernel, so it must fit. */
-	int ret = ktls_reader_reserve(r, len < KTLS_RECORD_MAX ? len : KTLS_RECORD_MAX);
+	int ret = reserve(r, KTLS_RECORD_MAX); /* the record is gone from the kernel once received */
 	if (ret < 0)
 		return ret;
-	ssize_t n = sys->recv_record(sys->ctx, fd, buf, len, &type, flags);
-	return ktls_reader_take(sys, r, fd, buf, len, flags, type, n, again);
+	/* Control records are consumed even when peeking. */
+	ssize_t n = sys->recv_record(sys->ctx, fd, r->buf + r->end, KTLS_RECORD_MAX, &type, flags & ~MSG_PEEK);
+	if (n < 0)
+		return receive_failed(sys, r, fd, n);
+	if (n == 0 && type == 0) { /* the end of the stream (an empty record has its type) */
+		int truncated = partial_pending(r);
+		release(r);
+		return fail(r, truncated ? -EPROTO : -EPIPE, NO_ALERT);
+	}
+	ret = feed_record(r, type, r->buf + r->end, (size_t)n, 1);
+	if (ret < 0 && ret != -ENOMSG)
+		return r->state == FAILED ? failed(sys, r, fd) : ret;
+	return ret == 1;
 }
 
-ssize_t ktls_reader_read_sys(const struct ktls_sys *sys, struct ktls_reader *r, int fd, void *buf, size_t len,
-		      int flags)
+ssize_t ktls_reader_receive(const struct ktls_sys *sys, struct ktls_reader *r, int fd, void *buf, size_t len,
+			    int flags, ssize_t received)
+{
+	for (;;) {
+		if (r->state == CLOSED)
+			return 0;
+		if (r->state == FAILED)
+			return failed(sys, r, fd);
+		if (r->ready > r->start)
+			return -ENOMSG;
+		release(r); /* every message was taken: an empty buffer must not take data */
+
+		ssize_t n = received;
+		received = KTLS_NOT_RECEIVED;
+		if (n == KTLS_NOT_RECEIVED) /* data may come; a control record stays queued (-EIO) */
+			n = ktls_reader_idle(r) ? sys->recv_data(sys->ctx, fd, buf, len, flags) : -EIO;
+		if (n > 0)
+			return n;
+		if (n == 0)
+			return fail(r, -EPIPE, NO_ALERT);
+		if (n != -EIO)
+			return receive_failed(sys, r, fd, n);
+		if ((n = receive_control(sys, r, fd, flags)) != 0)
+			return n == 1 ? 0 : n;
+	}
+}
+
+LIBKTLS_API ssize_t ktls_reader_read(struct ktls_reader *r, int fd, void *buf, size_t len, int flags)
 {
 	if (!r || !buf)
 		return -EFAULT;
 	if (len == 0)
 		return -EINVAL;
-
-	for (;;) {
-		if (r->state == CLOSED)
-			return 0;
-		if (r->state == FAILED)
-			return r->error;
-		if (r->ready > r->start)
-			return -ENOMSG;
-		ktls_reader_release(r);
-
-		int again;
-		ssize_t n = -EIO;
-		if (ktls_reader_idle(r)) /* data may come; a control record stays queued (-EIO) */
-			n = sys->recv_data(sys->ctx, fd, buf, len, flags);
-		if (n == -EIO)
-			n = ktls_reader_read_control(sys, r, fd, buf, len, flags, &again);
-		else
-			n = ktls_reader_take(sys, r, fd, buf, len, flags, KTLS_RECORD_APPLICATION_DATA, n, &again);
-		if (!again)
-			return n;
-	}
+	return ktls_reader_receive(&ktls_sys_kernel, r, fd, buf, len, flags, KTLS_NOT_RECEIVED);
 }

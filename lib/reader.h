@@ -16,6 +16,7 @@ struct ktls_reader {
 	enum state state;
 	int error;               /* what every call returns once FAILED */
 	int have_alert, have_alert_to_send;
+	int alert_sent;          /* the alert to send went out, or never can */
 	struct ktls_alert alert, alert_to_send;
 	uint8_t partial_alert[2];
 	size_t partial_alert_len;

@@ -49,14 +49,10 @@ ssize_t ktls_recv_record_unchecked(int fd, void *buf, size_t len, uint8_t *recor
 	ssize_t n = recvmsg(fd, &msg, flags);
 	if (n < 0)
 		return -errno;
-	if (n == 0) {
-		*record_type = 0;
-		return 0;
-	}
 	uint8_t type;
 	if (ktls_cmsg_record_type(msg.msg_control, msg.msg_controllen, &type) != 1)
-		type = KTLS_RECORD_APPLICATION_DATA; /* no record type: a socket without kTLS RX */
-	*record_type = type;
+		type = n ? KTLS_RECORD_APPLICATION_DATA : 0; /* a socket without kTLS RX, or the end */
+	*record_type = type; /* 0 bytes with a type: an empty record, not the end of the stream */
 	return n;
 }
 

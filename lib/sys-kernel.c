@@ -59,6 +59,15 @@ static int kernel_no_pad(void *ctx, int fd, int on)
 	return ktls_set_no_pad(fd, on);
 }
 
+static void kernel_clear_error(void *ctx, int fd)
+{
+	int err;
+	socklen_t len = sizeof(err);
+
+	(void)ctx;
+	(void)getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+}
+
 const struct ktls_sys ktls_sys_kernel = {
 	.recv_data = kernel_recv_data,
 	.recv_record = kernel_recv,
@@ -67,4 +76,5 @@ const struct ktls_sys ktls_sys_kernel = {
 	.get_crypto = kernel_get,
 	.replace_crypto = kernel_replace,
 	.set_rx_no_pad = kernel_no_pad,
+	.clear_error = kernel_clear_error,
 };

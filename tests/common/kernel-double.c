@@ -27,6 +27,8 @@ struct record {
 struct end {
 	struct key_state tx, rx;
 	int paused, dead, no_pad;
+	int sk_err;   /* the socket error a failed decryption sets: sends fail with it until read */
+	int send_err; /* kernel_double_fail_sends() */
 	struct record *queue[QUEUE_MAX];
 	size_t head, tail;
 	int fail_next[3];
@@ -64,6 +66,11 @@ void kernel_double_free(struct kernel_double *d)
 	free(d);
 }
 
+void kernel_double_fail_sends(struct kernel_double *d, int fd, int err)
+{
+	d->end[fd].send_err = err;
+}
+
 void kernel_double_fail_next_set(struct kernel_double *d, int fd, int dir, int err)
 {
 	d->end[fd].fail_next[dir] = err;
@@ -95,6 +102,10 @@ static ssize_t dbl_send(void *ctx, int fd, uint8_t type, const void *buf, size_t
 		return -EINVAL;
 	if (type != KTLS_RECORD_APPLICATION_DATA && (flags & MSG_MORE))
 		return -EINVAL;
+	if (me->send_err)
+		return -me->send_err;
+	if (me->sk_err)
+		return -me->sk_err;
 	do {
 		size_t n = len - sent < KTLS_RECORD_MAX ? len - sent : KTLS_RECORD_MAX;
 		if (peer->tail - peer->head == QUEUE_MAX)
@@ -118,6 +129,7 @@ static ssize_t dbl_recv(void *ctx, int fd, void *buf, size_t len, uint8_t *type,
 	struct kernel_double *d = ctx;
 	struct end *me = &d->end[fd];
 	size_t got = 0;
+	int took = 0;
 
 	if (me->dead)
 		return -EBADMSG;
@@ -129,6 +141,7 @@ static ssize_t dbl_recv(void *ctx, int fd, void *buf, size_t len, uint8_t *type,
 			if (got)
 				break;
 			me->dead = 1;
+			me->sk_err = EBADMSG;
 			return -EBADMSG;
 		}
 		if (got && (r->type != *type || r->type != KTLS_RECORD_APPLICATION_DATA))
@@ -137,6 +150,7 @@ static ssize_t dbl_recv(void *ctx, int fd, void *buf, size_t len, uint8_t *type,
 		size_t n = r->len - r->off < len - got ? r->len - r->off : len - got;
 		memcpy((uint8_t *)buf + got, r->data + r->off, n);
 		got += n;
+		took = 1;
 		if (flags & MSG_PEEK)
 			break;
 		r->off += n;
@@ -144,16 +158,16 @@ static ssize_t dbl_recv(void *ctx, int fd, void *buf, size_t len, uint8_t *type,
 			break;
 		me->head++;
 		me->rx.seq++;
-		int key_update = r->type == KTLS_RECORD_HANDSHAKE && r->data[0] == KTLS_HANDSHAKE_KEY_UPDATE;
+		int key_update = r->type == KTLS_RECORD_HANDSHAKE && r->len && r->data[0] == KTLS_HANDSHAKE_KEY_UPDATE;
 		free_record(r);
 		if (key_update && d->rekey) {
 			me->paused = 1;
 			break;
 		}
-		if (*type != KTLS_RECORD_APPLICATION_DATA)
+		if (*type != KTLS_RECORD_APPLICATION_DATA || !n)
 			break;
 	}
-	return got ? (ssize_t)got : -EAGAIN;
+	return took ? (ssize_t)got : -EAGAIN; /* an empty record: 0 bytes with its type */
 }
 
 /* recv() without a control buffer: a control record next is EIO and stays queued. */
@@ -173,13 +187,10 @@ static ssize_t dbl_recv_data(void *ctx, int fd, void *buf, size_t len, int flags
 	return dbl_recv(ctx, fd, buf, len, &type, flags);
 }
 
-static int parse_info(const uint8_t *info, size_t len, struct key_state *k)
+static int layout(uint16_t cipher, size_t *key_len_out, size_t *iv_len_out, size_t *salt_len_out)
 {
-	uint16_t version, cipher;
 	size_t key_len, iv_len, salt_len;
 
-	memcpy(&version, info, 2);
-	memcpy(&cipher, info + 2, 2);
 	switch (cipher) {
 	case TLS_CIPHER_AES_GCM_128: case TLS_CIPHER_AES_CCM_128: case TLS_CIPHER_SM4_GCM:
 	case TLS_CIPHER_SM4_CCM: case TLS_CIPHER_ARIA_GCM_128:
@@ -194,6 +205,19 @@ static int parse_info(const uint8_t *info, size_t len, struct key_state *k)
 	default:
 		return -EINVAL;
 	}
+	*key_len_out = key_len, *iv_len_out = iv_len, *salt_len_out = salt_len;
+	return 0;
+}
+
+static int parse_info(const uint8_t *info, size_t len, struct key_state *k)
+{
+	uint16_t version, cipher;
+	size_t key_len, iv_len, salt_len;
+
+	memcpy(&version, info, 2);
+	memcpy(&cipher, info + 2, 2);
+	if (layout(cipher, &key_len, &iv_len, &salt_len) < 0)
+		return -EINVAL;
 	if ((version != TLS_1_2_VERSION && version != TLS_1_3_VERSION) || len != 4 + iv_len + key_len + salt_len + 8)
 		return -EINVAL;
 	memset(k, 0, sizeof(*k));
@@ -245,15 +269,21 @@ static int dbl_get(void *ctx, int fd, int dir, void *info, size_t len)
 {
 	struct kernel_double *d = ctx;
 	const struct key_state *k = dir == TLS_TX ? &d->end[fd].tx : &d->end[fd].rx;
+	uint8_t *p = info;
+	size_t key_len, iv_len, salt_len;
 
 	if (!k->set)
 		return -EBUSY;
-	/* only rec_seq matters to libktls: the last 8 bytes */
-	memset(info, 0, len);
-	memcpy(info, &k->version, 2);
-	memcpy((uint8_t *)info + 2, &k->cipher, 2);
+	if (layout(k->cipher, &key_len, &iv_len, &salt_len) < 0 || len != 4 + iv_len + key_len + salt_len + 8)
+		return -EINVAL;
+	/* the live state, key included, as the kernel returns it */
+	memcpy(p, &k->version, 2);
+	memcpy(p + 2, &k->cipher, 2);
+	memcpy(p + 4, k->nonce + salt_len, iv_len);
+	memcpy(p + 4 + iv_len, k->key, key_len);
+	memcpy(p + 4 + iv_len + key_len, k->nonce, salt_len);
 	for (int i = 0; i < 8; i++)
-		((uint8_t *)info)[len - 1 - i] = (uint8_t)(k->seq >> (8 * i));
+		p[len - 1 - i] = (uint8_t)(k->seq >> (8 * i));
 	return 0;
 }
 
@@ -274,6 +304,13 @@ int kernel_double_rx_no_pad(struct kernel_double *d, int fd)
 	return d->end[fd].no_pad;
 }
 
+static void dbl_clear_error(void *ctx, int fd)
+{
+	struct kernel_double *d = ctx;
+
+	d->end[fd].sk_err = 0;
+}
+
 struct ktls_sys kernel_double_sys(struct kernel_double *d)
 {
 	return (struct ktls_sys){
@@ -284,6 +321,7 @@ struct ktls_sys kernel_double_sys(struct kernel_double *d)
 		.get_crypto = dbl_get,
 		.replace_crypto = dbl_set,
 		.set_rx_no_pad = dbl_no_pad,
+		.clear_error = dbl_clear_error,
 		.ctx = d,
 	};
 }

@@ -9,7 +9,10 @@
  * - after a handshake record whose first byte is KeyUpdate has been read, reads fail with
  *   EKEYEXPIRED until TLS_RX is set (only where rekey is on: older kernels do not look);
  * - TX never pauses; one recvmsg never mixes record types; data records may be merged;
- * - a failed setsockopt leaves the state unchanged.
+ * - a failed setsockopt leaves the state unchanged;
+ * - a record that fails authentication sets the socket error: sends fail with EBADMSG until
+ *   SO_ERROR is read (clear_error); an empty record is received as 0 bytes with its type;
+ * - getsockopt returns the live state, key included.
  * Descriptors 0 and 1 are the two ends. Everything is in memory; nothing blocks (EAGAIN). */
 #ifndef KTLS_TEST_KERNEL_DOUBLE_H
 #define KTLS_TEST_KERNEL_DOUBLE_H
@@ -25,6 +28,8 @@ struct kernel_double *kernel_double_new(int rekey_supported);
 void kernel_double_free(struct kernel_double *d);
 /* The ops to give ktls_conn_open_sys(), bound to this double. */
 struct ktls_sys kernel_double_sys(struct kernel_double *d);
+/* Make every send from end fd fail with err (0: send again), as a reset connection does. */
+void kernel_double_fail_sends(struct kernel_double *d, int fd, int err);
 /* Make the next TLS_TX (dir 1) or TLS_RX (dir 2) setsockopt on end fd fail with err, once. */
 void kernel_double_fail_next_set(struct kernel_double *d, int fd, int dir, int err);
 /* Records waiting to be read by end fd. */

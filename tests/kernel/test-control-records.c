@@ -445,6 +445,152 @@ static void test_end_of_stream_without_close_notify(void **state)
 	close(d);
 }
 
+/* ---- the review's contract breaks (issue 25), on the kernel ---- */
+
+/* A pair keyed as ktls_pair() (TLS 1.2) or ktls13_pair() (TLS 1.3) key it, with a libktls
+ * connection on b. */
+static void peer_and_conn(int *a, int *b, struct ktls_conn **c, int tls13)
+{
+	static const uint8_t up[32] = { 5 }, down[32] = { 6 };
+	const struct ktls_secrets x12 = { .key = k1, .key_len = 16, .iv = s4, .iv_len = 4 };
+	const struct ktls_secrets y12 = { .key = k2, .key_len = 16, .iv = s5, .iv_len = 4 };
+	const struct ktls_secrets x13 = { .secret = up, .secret_len = 32 }, y13 = { .secret = down, .secret_len = 32 };
+	const uint16_t suite = tls13 ? 0x1301 : 0xC02F;
+	const uint64_t seq = tls13 ? 0 : 1;
+
+	assert_int_equal(tcp_pair(a, b, 0), 0);
+	assert_int_equal(ktls_install(*a, KTLS_DIR_TX, suite, tls13 ? &x13 : &x12, seq), 0);
+	assert_int_equal(ktls_install(*a, KTLS_DIR_RX, suite, tls13 ? &y13 : &y12, seq), 0);
+	assert_int_equal(ktls_conn_open(*b, suite, tls13 ? &y13 : &y12, seq, tls13 ? &x13 : &x12, seq, NULL, c), 0);
+}
+
+/* The first alert a received; -1 when none came. */
+static int alert_at(int a, uint8_t *level)
+{
+	uint8_t buf[KTLS_RECORD_MAX], type;
+
+	for (;;) {
+		ssize_t n = ktls_recv_record(a, buf, sizeof(buf), &type, MSG_DONTWAIT);
+		if (n <= 0)
+			return -1;
+		if (type == KTLS_RECORD_ALERT && n == 2) {
+			*level = buf[0];
+			return buf[1];
+		}
+	}
+}
+
+/* Review item 1: after our close_notify and SHUT_WR, the peer's HelloRequest (and, where the
+ * kernel can rekey, KeyUpdate with update_requested), data and close_notify arrive, then its
+ * reset: the answer cannot go out (EPIPE), yet every read delivers what arrived, then the end. */
+static void test_reads_after_own_shutdown_and_peer_reset(void **state)
+{
+	const struct linger rst = { .l_onoff = 1, .l_linger = 0 };
+	uint8_t buf[64], next[32];
+	static const uint8_t up[32] = { 5 };
+
+	(void)state;
+	for (int tls13 = 0; tls13 < 2; tls13++) {
+		if (tls13 && ktls_probe_rekey() != 1)
+			continue; /* before 6.14 a KeyUpdate ends the connection anyway */
+		int a, b;
+		struct ktls_conn *c;
+		peer_and_conn(&a, &b, &c, tls13);
+		assert_int_equal(ktls_shutdown(b), 0);
+		if (tls13) {
+			assert_int_equal(ktls_send_handshake(a, KTLS_HANDSHAKE_KEY_UPDATE, "\x01", 1, 0), 0);
+			assert_int_equal(ktls_update_secret(0x1301, up, 32, next), 0);
+			const struct ktls_secrets n = { .secret = next, .secret_len = 32 };
+			assert_int_equal(ktls_install(a, KTLS_DIR_TX, 0x1301, &n, 0), 0);
+		} else {
+			assert_int_equal(ktls_send_handshake(a, KTLS_HANDSHAKE_HELLO_REQUEST, NULL, 0, 0), 0);
+		}
+		assert_int_equal(ktls_send_record(a, KTLS_RECORD_APPLICATION_DATA, "data", 4, 0), 4);
+		assert_int_equal(ktls_send_alert(a, KTLS_ALERT_LEVEL_WARNING, KTLS_ALERT_CLOSE_NOTIFY), 0);
+		assert_int_equal(setsockopt(a, SOL_SOCKET, SO_LINGER, &rst, sizeof(rst)), 0);
+		close(a);
+		usleep(100000);
+		assert_int_equal(ktls_conn_read(c, buf, sizeof(buf), 0), 4);
+		assert_memory_equal(buf, "data", 4);
+		assert_int_equal(ktls_conn_read(c, buf, sizeof(buf), 0), 0);
+		assert_int_equal(ktls_conn_read(c, buf, sizeof(buf), 0), 0);
+		ktls_conn_free(c);
+		close(b);
+	}
+}
+
+/* Review item 2: a write with MSG_MORE while a no_renegotiation refusal waits behind a full send
+ * buffer sends the refusal (without MSG_MORE: the kernel refuses it for control records), then the
+ * data. */
+static void test_write_more_with_refusal_pending(void **state)
+{
+	static uint8_t fill[65536];
+	uint8_t buf[KTLS_RECORD_MAX], type, level;
+	int a, b;
+	struct ktls_conn *c;
+
+	(void)state;
+	peer_and_conn(&a, &b, &c, 0);
+	while (ktls_conn_write(c, fill, sizeof(fill), MSG_DONTWAIT) > 0)
+		;
+	assert_int_equal(ktls_send_handshake(a, KTLS_HANDSHAKE_HELLO_REQUEST, NULL, 0, 0), 0);
+	assert_int_equal(ktls_conn_read(c, buf, sizeof(buf), MSG_DONTWAIT), -EAGAIN);
+	assert_int_equal(ktls_conn_send_pending(c), 1);
+	/* the peer drains what we sent */
+	ssize_t n;
+	while ((n = ktls_recv_record(a, buf, sizeof(buf), &type, MSG_DONTWAIT)) > 0)
+		assert_int_equal(type, KTLS_RECORD_APPLICATION_DATA);
+	assert_int_equal(ktls_conn_write(c, "more", 4, MSG_MORE), 4);
+	assert_int_equal(ktls_conn_send_pending(c), 0);
+	assert_int_equal(ktls_conn_write(c, "!", 1, 0), 1);
+	usleep(100000);
+	assert_int_equal(alert_at(a, &level), KTLS_ALERT_NO_RENEGOTIATION);
+	assert_int_equal(level, KTLS_ALERT_LEVEL_WARNING);
+	assert_int_equal(ktls_recv_record(a, buf, sizeof(buf), &type, 0), 5);
+	assert_memory_equal(buf, "more!", 5);
+	ktls_conn_free(c);
+	close(a);
+	close(b);
+}
+
+/* Review item 3: RFC 8446 §5.1 is checked on whole records whatever the caller's buffer: a
+ * KeyUpdate read through a 5-byte buffer with a ticket after it in its record is refused (it was
+ * followed), a 3-byte alert record read through a 2-byte buffer is a decode_error (TLS 1.3) or an
+ * unexpected_message after close_notify (TLS 1.2) (both were taken as close_notify). Each fatal
+ * alert reaches the peer. */
+static void test_record_rules_whatever_the_buffer(void **state)
+{
+	static const uint8_t ku_then_ticket[] = { 24, 0, 0, 1, 0, 4, 0, 0, 1, 0 };
+	uint8_t buf[8], level;
+	int a, b;
+	struct ktls_conn *c;
+
+	(void)state;
+	peer_and_conn(&a, &b, &c, 1);
+	assert_int_equal(ktls_send_record(a, KTLS_RECORD_HANDSHAKE, ku_then_ticket, 10, 0), 10);
+	assert_int_equal(ktls_conn_read(c, buf, 5, 0), -EPROTO);
+	struct ktls_key_usage u = { .sz = sizeof(u) };
+	assert_int_equal(ktls_conn_key_usage(c, &u), 0);
+	assert_int_equal(u.rx_generation, 0);
+	usleep(100000);
+	assert_int_equal(alert_at(a, &level), KTLS_ALERT_UNEXPECTED_MESSAGE);
+	assert_int_equal(level, KTLS_ALERT_LEVEL_FATAL);
+	ktls_conn_free(c);
+	close(a);
+	close(b);
+
+	for (int tls13 = 0; tls13 < 2; tls13++) {
+		peer_and_conn(&a, &b, &c, tls13);
+		assert_int_equal(ktls_send_record(a, KTLS_RECORD_ALERT, "\x01\x00\x00", 3, 0), 3);
+		assert_int_equal(ktls_conn_read(c, buf, 2, 0), -EPROTO);
+		usleep(100000);
+		assert_int_equal(alert_at(a, &level), tls13 ? KTLS_ALERT_DECODE_ERROR : KTLS_ALERT_UNEXPECTED_MESSAGE);
+		ktls_conn_free(c);
+		close(a);
+		close(b);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -459,6 +605,9 @@ int main(void)
 		cmocka_unit_test(test_large_handshake_message_across_records),
 		cmocka_unit_test(test_eintr_loses_nothing),
 		cmocka_unit_test(test_end_of_stream_without_close_notify),
+		cmocka_unit_test(test_reads_after_own_shutdown_and_peer_reset),
+		cmocka_unit_test(test_write_more_with_refusal_pending),
+		cmocka_unit_test(test_record_rules_whatever_the_buffer),
 	};
 	require_ktls_kernel();
 	assert_int_equal(tls_peer_init(), 0);

@@ -304,7 +304,7 @@ static void test_tls13_record_rules(void **state)
 	} bad[] = {
 		{ KTLS_RECORD_ALERT, "\x01", 1, KTLS_ALERT_DECODE_ERROR },                  /* fragmented */
 		{ KTLS_RECORD_ALERT, "\x01\x5a\x01\x00", 4, KTLS_ALERT_DECODE_ERROR },     /* coalesced */
-		{ KTLS_RECORD_ALERT, "", 0, KTLS_ALERT_DECODE_ERROR },                      /* empty */
+		{ KTLS_RECORD_ALERT, "", 0, KTLS_ALERT_UNEXPECTED_MESSAGE },                /* empty: as OpenSSL */
 		{ KTLS_RECORD_HANDSHAKE, "", 0, KTLS_ALERT_UNEXPECTED_MESSAGE },            /* empty */
 	};
 	struct ktls_alert a;
