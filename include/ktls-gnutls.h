@@ -26,6 +26,7 @@
  * Errors are negative errno values, as in ktls.h; those of this library:
  * | -ENODATA         | TLS 1.3 secrets were not recorded, or GnuTLS's keys are not the ones they give: ktls_gnutls_prepare() was not called before the handshake, the keylog function was replaced, or the handshake is not complete |
  * | -ENOTEMPTY       | GnuTLS holds application data it decrypted and the application has not read (gnutls_record_check_pending()): read it, then call again |
+ * | -EAGAIN          | GnuTLS holds the unsent tail of a record (a non-blocking gnutls_record_send() that returned GNUTLS_E_AGAIN, even if a receive came after): finish the send (the same call again, as GnuTLS requires), then call again (since 1.2) |
  * | -EALREADY        | GnuTLS's own kTLS already took the socket (gnutls_transport_is_ktls_enabled()) |
  * | -EBADF           | @p fd is -1 and the session has no descriptor (gnutls_transport_get_int()) |
  * | -ENOMEM          | no memory |
@@ -61,6 +62,11 @@ LIBKTLS_API LIBKTLS_WUR int ktls_gnutls_prepare(gnutls_session_t session);
  * After success the kernel owns the records: the session must not send or receive any more;
  * gnutls_deinit() it (which sends nothing). The recorded secrets are wiped on success and on
  * -ENOTRECOVERABLE.
+ *
+ * The connection knows this end's role (KTLS_CONN_CLIENT or KTLS_CONN_SERVER, found from
+ * GnuTLS's keys) unless @p opts sets one (since 1.2). The check for an unsent tail asks GnuTLS
+ * through its own push function with a stand-in transport descriptor: a session with a push
+ * function of the application's that ignores the transport is not supported.
  *
  * @param fd the TCP socket, or -1 for the session's (gnutls_transport_get_int())
  * @return 0, or a negative errno (see the table above). @since 1.1

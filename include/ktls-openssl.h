@@ -24,7 +24,7 @@
  * | -ENODATA         | the keys were not recorded: ktls_openssl_prepare() was not called on the SSL's context before the handshake, or the message or keylog callback it set was replaced without chaining to it |
  * | -ENOTEMPTY       | OpenSSL holds application data it decrypted and the application has not read: read SSL_pending() bytes with SSL_read(), then call again |
  * | -EBADFD          | OpenSSL read bytes past the handshake from the socket (read-ahead on): they cannot reach the kernel; the connection stays in OpenSSL |
- * | -EAGAIN          | OpenSSL has a record half written or a KeyUpdate not yet sent (non-blocking socket): finish it with SSL_do_handshake(), then call again |
+ * | -EAGAIN          | OpenSSL has a record half written (a non-blocking SSL_write() that wanted to write, even if an SSL_read() came after: its write BIO took fewer bytes than its records add up to, since 1.2) or a KeyUpdate not yet sent: finish the write (the same SSL_write() again) or SSL_do_handshake(), then call again |
  * | -EALREADY        | OpenSSL's own kTLS (SSL_OP_ENABLE_KTLS) already took the socket |
  * | -EBADF           | @p fd is -1 and the SSL has no socket (SSL_get_fd()) |
  * | -ENOTRECOVERABLE | as ktls_conn_open(): TX keys are in the kernel, RX keys were refused |
@@ -82,7 +82,8 @@ LIBKTLS_API void ktls_openssl_msg_callback(int write_p, int version, int content
 /**
  * Hand an established connection to the kernel: derive both directions' keys for this end's role,
  * install them at the exact sequence numbers (ktls_conn_open(), with @p opts) and return the
- * connection in *@p conn.
+ * connection in *@p conn. The connection knows this end's role (KTLS_CONN_CLIENT or
+ * KTLS_CONN_SERVER) unless @p opts sets one (since 1.2).
  *
  * @param ssl  a connection of a context prepared with ktls_openssl_prepare(), its handshake done
  *             (SSL_connect(), SSL_accept() or SSL_do_handshake() returned 1)

@@ -4,7 +4,10 @@
 #include <string.h>
 
 #include <gnutls/socket.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include "../companion-opts.h"
 #include "ktls-gnutls-internal.h"
 
 #define MAX_CARRIED_UPDATES 64
@@ -16,6 +19,7 @@ struct keys {
 	uint8_t tx_key[KTLS_KEY_MAX], rx_key[KTLS_KEY_MAX], tx_iv[KTLS_IV_LEN], rx_iv[KTLS_IV_LEN];
 	struct ktls_secrets tx, rx;
 	uint64_t tx_seq, rx_seq;
+	int server; /* this end's role, which GnuTLS does not say: found from the keys */
 };
 
 static uint16_t suite_of(gnutls_session_t session)
@@ -92,6 +96,7 @@ static int tls13_secrets(gnutls_session_t session, uint16_t suite, struct keys *
 			r = 0; /* not this side's secret: the other one */
 			continue;
 		}
+		k->server = side == 1; /* secret[1] is the server's traffic secret */
 		if (r == 0)
 			r = current_secret(suite, k->rx_secret, len, k->rx_key, rx_key_len, k->rx_iv);
 		break;
@@ -99,6 +104,20 @@ static int tls13_secrets(gnutls_session_t session, uint16_t suite, struct keys *
 	k->tx = (struct ktls_secrets){ .secret = k->tx_secret, .secret_len = len };
 	k->rx = (struct ktls_secrets){ .secret = k->rx_secret, .secret_len = len };
 	return r;
+}
+
+/* TLS 1.2: the key block (RFC 5246 §6.3; AEAD suites have no MAC keys) starts with the client's
+ * write key, so GnuTLS's write key says which end this is. */
+static int tls12_role(gnutls_session_t session, const struct keys *k, size_t key_len, size_t iv_len)
+{
+	uint8_t block[2 * (KTLS_KEY_MAX + KTLS_IV_LEN)];
+	static const char label[] = "key expansion";
+
+	if (gnutls_prf(session, sizeof(label) - 1, label, 1, 0, NULL, 2 * (key_len + iv_len), (char *)block) < 0)
+		return -EIO;
+	int client = memcmp(block, k->tx_key, key_len) == 0, server = memcmp(block + key_len, k->tx_key, key_len) == 0;
+	gnutls_memset(block, 0, sizeof(block));
+	return client == server ? -EIO : server;
 }
 
 static int session_keys(gnutls_session_t session, uint16_t suite, struct keys *k)
@@ -113,12 +132,53 @@ static int session_keys(gnutls_session_t session, uint16_t suite, struct keys *k
 		return tls13_secrets(session, suite, k, tx_key_len, rx_key_len);
 	k->tx = (struct ktls_secrets){ .key = k->tx_key, .key_len = tx_key_len, .iv = k->tx_iv, .iv_len = tx_iv_len };
 	k->rx = (struct ktls_secrets){ .key = k->rx_key, .key_len = rx_key_len, .iv = k->rx_iv, .iv_len = rx_iv_len };
+	if ((r = tls12_role(session, k, tx_key_len, tx_iv_len)) < 0)
+		return r;
+	k->server = r;
 	return 0;
+}
+
+/* A socket that takes no byte: a non-blocking socket pair end whose buffer is full. */
+static int full_socket(int sp[2])
+{
+	static const char fill[4096];
+	int small = 1;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sp) < 0)
+		return -errno;
+	(void)setsockopt(sp[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+	(void)setsockopt(sp[1], SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	for (size_t chunk = sizeof(fill); chunk > 0; chunk /= 2)
+		while (send(sp[0], fill, chunk, MSG_NOSIGNAL) > 0)
+			;
+	return 0;
+}
+
+/* GnuTLS holds the unsent tail of a record (a non-blocking send that stopped short). Its
+ * documented way to finish one, gnutls_record_send(session, NULL, 0), answers
+ * GNUTLS_E_INVALID_REQUEST when there is none; pushed to a socket that takes no byte, it answers
+ * GNUTLS_E_AGAIN for a tail and leaves it as it was. gnutls_record_get_direction() alone does not
+ * tell: a later gnutls_record_recv() clears it. */
+static int gnutls_holds_unsent(gnutls_session_t session)
+{
+	int recv_fd, send_fd, sp[2];
+
+	gnutls_transport_get_int2(session, &recv_fd, &send_fd);
+	int r = full_socket(sp);
+	if (r < 0)
+		return r;
+	gnutls_transport_set_int2(session, recv_fd, sp[0]);
+	ssize_t n = gnutls_record_send(session, NULL, 0);
+	gnutls_transport_set_int2(session, recv_fd, send_fd);
+	close(sp[0]);
+	close(sp[1]);
+	return n == GNUTLS_E_INVALID_REQUEST ? 0 : -EAGAIN;
 }
 
 LIBKTLS_API int ktls_gnutls_handoff(gnutls_session_t session, int fd, const struct ktls_conn_opts *opts,
 				    struct ktls_conn **conn)
 {
+	struct ktls_conn_opts o;
 	struct keys k;
 	uint16_t suite;
 	int r;
@@ -129,6 +189,8 @@ LIBKTLS_API int ktls_gnutls_handoff(gnutls_session_t session, int fd, const stru
 		return -EALREADY;
 	if (gnutls_record_check_pending(session) > 0)
 		return -ENOTEMPTY;
+	if ((r = gnutls_holds_unsent(session)) < 0)
+		return r;
 	if (fd < 0 && (fd = gnutls_transport_get_int(session)) < 0)
 		return -EBADF;
 	if (!(suite = suite_of(session)))
@@ -136,7 +198,9 @@ LIBKTLS_API int ktls_gnutls_handoff(gnutls_session_t session, int fd, const stru
 	memset(&k, 0, sizeof(k));
 	r = session_keys(session, suite, &k);
 	if (r == 0)
-		r = ktls_conn_open(fd, suite, &k.tx, k.tx_seq, &k.rx, k.rx_seq, opts, conn);
+		r = ktls_opts_with_role(opts, k.server, &o);
+	if (r == 0)
+		r = ktls_conn_open(fd, suite, &k.tx, k.tx_seq, &k.rx, k.rx_seq, &o, conn);
 	gnutls_memset(&k, 0, sizeof(k));
 	if (r == 0 || r == -ENOTRECOVERABLE)
 		ktls_gnutls_discard(session);

@@ -6,6 +6,7 @@
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
 
+#include "../companion-opts.h"
 #include "ktls-openssl-internal.h"
 
 /* Key material of both directions, as ktls_conn_open() takes it; wiped by keys_wipe(). */
@@ -38,6 +39,16 @@ static int openssl_holds_records(SSL *ssl)
 	if (SSL_want_write(ssl) || SSL_get_key_update_type(ssl) != SSL_KEY_UPDATE_NONE)
 		return -EAGAIN;
 	return 0;
+}
+
+/* OpenSSL holds the unsent tail of a record (a non-blocking write that stopped short): its write
+ * BIO took fewer bytes than its records add up to. SSL_want_write() alone does not tell: a later
+ * SSL_read() clears it. */
+static int openssl_holds_unsent(SSL *ssl, const struct ossl_state *s)
+{
+	BIO *wbio = SSL_get_wbio(ssl);
+
+	return wbio && BIO_number_written(wbio) < s->bytes_written ? -EAGAIN : 0;
 }
 
 /* TLS 1.3: this end's and the peer's traffic secrets, carried to their current generation. */
@@ -99,6 +110,7 @@ LIBKTLS_API int ktls_openssl_handoff(SSL *ssl, int fd, const struct ktls_conn_op
 				     struct ktls_conn **conn)
 {
 	const SSL_CIPHER *cipher;
+	struct ktls_conn_opts o;
 	struct ossl_state *s;
 	struct keys k;
 	uint16_t suite;
@@ -112,6 +124,8 @@ LIBKTLS_API int ktls_openssl_handoff(SSL *ssl, int fd, const struct ktls_conn_op
 		return -EBADF;
 	if (!(s = ossl_state_of(ssl, 0)))
 		return -ENODATA;
+	if ((r = openssl_holds_unsent(ssl, s)) < 0)
+		return r;
 	if (!(cipher = SSL_get_current_cipher(ssl)))
 		return -EINPROGRESS;
 	suite = SSL_CIPHER_get_protocol_id(cipher);
@@ -129,7 +143,9 @@ LIBKTLS_API int ktls_openssl_handoff(SSL *ssl, int fd, const struct ktls_conn_op
 		break;
 	}
 	if (r == 0)
-		r = ktls_conn_open(fd, suite, &k.tx, k.tx_seq, &k.rx, k.rx_seq, opts, conn);
+		r = ktls_opts_with_role(opts, server, &o);
+	if (r == 0)
+		r = ktls_conn_open(fd, suite, &k.tx, k.tx_seq, &k.rx, k.rx_seq, &o, conn);
 	keys_wipe(&k);
 	if (r == 0 || r == -ENOTRECOVERABLE) {
 		OPENSSL_cleanse(s, sizeof(*s));

@@ -11,6 +11,7 @@ struct ossl_state {
 	uint8_t secret[2][KTLS_SECRET_MAX];
 	size_t secret_len[2];
 	uint64_t tls13_records[2], tls12_records[2];
+	uint64_t bytes_written; /* of every record OpenSSL wrote, headers included */
 	uint32_t tls13_generation[2];
 	int tls13_keyed[2], tls12_keyed[2];
 };

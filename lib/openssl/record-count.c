@@ -92,6 +92,7 @@ static void keylog(const SSL *ssl, const char *line)
  * - TLS 1.2: a direction's keys start after its ChangeCipherSpec record (its Finished is record
  *   0). The header's content type tells: OpenSSL 3.0 reports a ChangeCipherSpec it reads by no
  *   other callback.
+ * Written records' lengths add up to what OpenSSL handed its write BIO once nothing is pending.
  */
 LIBKTLS_API void ktls_openssl_msg_callback(int write_p, int version, int content_type, const void *buf,
 					   size_t len, SSL *ssl, void *arg)
@@ -106,6 +107,8 @@ LIBKTLS_API void ktls_openssl_msg_callback(int write_p, int version, int content
 	switch (content_type) {
 	case SSL3_RT_HEADER:
 		s->tls13_records[dir]++;
+		if (write_p && len >= 5)
+			s->bytes_written += 5 + ((size_t)msg[3] << 8 | msg[4]);
 		if (len >= 1 && msg[0] == SSL3_RT_CHANGE_CIPHER_SPEC) { /* the next record has new keys */
 			s->tls12_records[dir] = 0;
 			s->tls12_keyed[dir] = 1;

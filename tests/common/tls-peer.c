@@ -93,7 +93,7 @@ SSL_CTX *tls_peer_ctx(int server, uint16_t suite)
 	return ctx;
 }
 
-static SSL *new_ssl(SSL_CTX *ctx, int fd)
+SSL *tls_peer_new(SSL_CTX *ctx, int fd)
 {
 	SSL *ssl = SSL_new(ctx);
 	struct keylog *kl = OPENSSL_zalloc(sizeof(*kl));
@@ -113,7 +113,7 @@ static void *connect_thread(void *arg)
 
 int tls_peer_handshake(SSL_CTX *cctx, SSL_CTX *sctx, int cfd, int sfd, SSL **client, SSL **server)
 {
-	SSL *c = new_ssl(cctx, cfd), *s = new_ssl(sctx, sfd);
+	SSL *c = tls_peer_new(cctx, cfd), *s = tls_peer_new(sctx, sfd);
 	pthread_t t;
 	void *cret = NULL;
 

@@ -22,6 +22,8 @@ int tls_peer_init(void);
 /* A context for one role restricted to one suite and its version; NULL if libssl lacks it.
  * The server sends no session tickets, so a TLS 1.3 hand-off starts at sequence 0. */
 SSL_CTX *tls_peer_ctx(int server, uint16_t suite);
+/* An SSL of ctx on fd whose secrets tls_peer_keys() can read; NULL on failure. */
+SSL *tls_peer_new(SSL_CTX *ctx, int fd);
 /* Handshake: the client on cfd in a thread, the server on sfd here. 0 or -1. */
 int tls_peer_handshake(SSL_CTX *cctx, SSL_CTX *sctx, int cfd, int sfd, SSL **client, SSL **server);
 /* SSL_free, and wipe the captured secrets. NULL is fine. */

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -146,6 +147,56 @@ static void test_right_after_the_handshake(void **state)
 	openssl_pair_close(&p);
 }
 
+/* The first alert a connection's peer sent on fd; -1 when none. */
+static int alert_on(int fd)
+{
+	uint8_t buf[KTLS_RECORD_MAX], type;
+
+	for (;;) {
+		ssize_t n = ktls_recv_record(fd, buf, sizeof(buf), &type, MSG_DONTWAIT);
+		if (n <= 0)
+			return -1;
+		if (type == KTLS_RECORD_ALERT && n == 2)
+			return buf[1];
+	}
+}
+
+/* Each end knows its role after the hand-off: the server refuses what only servers send (a
+ * HelloRequest, a TLS 1.3 NewSessionTicket), the client a ClientHello, with unexpected_message. */
+static void test_roles_known_after_handoff(void **state)
+{
+	static const uint8_t ticket_body[] = { 0, 0, 0, 1, 0, 0, 0, 2, 0 };
+	static const struct {
+		uint16_t suite;
+		int to_server;
+		uint8_t type;
+	} cases[] = {
+		{ 0xC02B, 1, KTLS_HANDSHAKE_HELLO_REQUEST },
+		{ 0xC02B, 0, KTLS_HANDSHAKE_CLIENT_HELLO },
+		{ 0x1301, 1, KTLS_HANDSHAKE_NEW_SESSION_TICKET },
+	};
+	uint8_t buf[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ktls_conn *client = NULL, *server = NULL;
+		struct openssl_pair p;
+		openssl_pair_open(&p, cases[i].suite, 0, 1);
+		assert_int_equal(ktls_openssl_handoff(p.server, -1, NULL, &server), 0);
+		assert_int_equal(ktls_openssl_handoff(p.client, -1, NULL, &client), 0);
+		struct ktls_conn *to = cases[i].to_server ? server : client;
+		int from_fd = cases[i].to_server ? p.cfd : p.sfd;
+		size_t len = cases[i].type == KTLS_HANDSHAKE_NEW_SESSION_TICKET ? sizeof(ticket_body) : 0;
+		assert_int_equal(ktls_send_handshake(from_fd, cases[i].type, ticket_body, len, 0), 0);
+		assert_int_equal(ktls_conn_read(to, buf, sizeof(buf), 0), -EPROTO);
+		usleep(100000);
+		assert_int_equal(alert_on(from_fd), KTLS_ALERT_UNEXPECTED_MESSAGE);
+		ktls_conn_free(client);
+		ktls_conn_free(server);
+		openssl_pair_close(&p);
+	}
+}
+
 /* OpenSSL's own kTLS (SSL_OP_ENABLE_KTLS) took the socket first: refused, nothing touched. */
 static void test_openssl_ktls_first(void **state)
 {
@@ -174,6 +225,7 @@ int main(void)
 		cmocka_unit_test(test_tls13_after_key_updates_in_openssl),
 		cmocka_unit_test(test_tls12_suites),
 		cmocka_unit_test(test_openssl_ktls_first),
+		cmocka_unit_test(test_roles_known_after_handoff),
 	};
 	require_ktls_kernel();
 	return cmocka_run_group_tests(tests, fd_leak_setup, fd_leak_teardown);

@@ -3,6 +3,7 @@
  * in userspace (the fallback), the keylog callback an application set is chained, and data
  * OpenSSL holds is reported. The hand-offs that succeed are tested in the kernel suite. */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -101,6 +102,52 @@ static void test_data_held_by_openssl(void **state)
 	openssl_pair_close(&p);
 }
 
+/* Review item 5: a non-blocking SSL_write() that stopped short leaves the tail of a record in
+ * OpenSSL, and a later SSL_read() clears SSL_want_write() but not the tail: handed off then, the
+ * kernel's records would follow half a record. The hand-off refuses (-EAGAIN) until the write is
+ * finished, and the connection is as it was. */
+static void test_unsent_tail_held_by_openssl(void **state)
+{
+	static uint8_t big[1 << 16], sink[1 << 16];
+	const uint16_t tail_suites[] = { 0x1301, 0xC02B };
+	struct ktls_conn *conn = NULL;
+	int small = 4096;
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		struct openssl_pair p;
+		int fd = not_tcp_socket(), n;
+		size_t sent = 0, read = 0;
+		openssl_pair_open(&p, tail_suites[i], 0, 1);
+		assert_int_equal(setsockopt(p.cfd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)), 0);
+		assert_int_equal(fcntl(p.cfd, F_SETFL, O_NONBLOCK), 0);
+		assert_int_equal(fcntl(p.sfd, F_SETFL, O_NONBLOCK), 0);
+		while ((n = SSL_write(p.client, big, sizeof(big))) > 0)
+			sent += (size_t)n;
+		assert_int_equal(SSL_get_error(p.client, n), SSL_ERROR_WANT_WRITE);
+		assert_true(SSL_read(p.client, sink, 10) <= 0);
+		assert_false(SSL_want_write(p.client)); /* the old check saw nothing */
+		assert_int_equal(ktls_openssl_handoff(p.client, fd, NULL, &conn), -EAGAIN);
+		assert_null(conn);
+		/* the server reads while the client finishes its write (same arguments, as OpenSSL asks) */
+		for (int done = 0; !done || read < sent;) {
+			if (!done && (n = SSL_write(p.client, big, sizeof(big))) > 0) {
+				sent += (size_t)n;
+				done = 1;
+			}
+			if ((n = SSL_read(p.server, sink, sizeof(sink))) > 0)
+				read += (size_t)n;
+		}
+		assert_int_equal(read, sent);
+		assert_int_equal(ktls_openssl_handoff(p.client, fd, NULL, &conn), -ESOCKTNOSUPPORT);
+		assert_int_equal(fcntl(p.cfd, F_SETFL, 0), 0);
+		assert_int_equal(fcntl(p.sfd, F_SETFL, 0), 0);
+		expect_usable(&p);
+		close(fd);
+		openssl_pair_close(&p);
+	}
+}
+
 /* With read-ahead OpenSSL takes records off the socket before they are asked for: they can
  * never reach the kernel, and the hand-off says so rather than lose them. */
 static void test_read_ahead(void **state)
@@ -151,6 +198,7 @@ int main(void)
 		cmocka_unit_test(test_unprepared_context),
 		cmocka_unit_test(test_keylog_replaced_later),
 		cmocka_unit_test(test_data_held_by_openssl),
+		cmocka_unit_test(test_unsent_tail_held_by_openssl),
 		cmocka_unit_test(test_read_ahead),
 		cmocka_unit_test(test_arguments_and_state),
 	};
