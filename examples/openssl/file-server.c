@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,11 +191,8 @@ static int serve(struct io *io)
 	struct stat st;
 
 	ret = read_request(io, line, sizeof(line), &http);
-	if (ret < 0) {
-		if (ret == -EKEYEXPIRED) /* the alert RFC 8446 leaves us: we cannot go on */
-			send_fatal_alert(io->fd, KTLS_ALERT_INTERNAL_ERROR);
-		return ret;
-	}
+	if (ret < 0)
+		return ret; /* libktls has sent the fatal alert the failure calls for */
 	ret = open_served(line, &file, &st);
 	if (ret < 0) {
 		fprintf(stderr, "file-server: \"%s\": %s\n", line, strerror(-ret));
@@ -224,6 +222,16 @@ static int serve(struct io *io)
 		printf("served %s: %lld bytes %s\n", line, (long long)st.st_size,
 		       io->ssl ? "through SSL_write (userspace TLS)" : "with sendfile over kTLS");
 	return ret;
+}
+
+/* A connection that failed: close() with records still unread sends an RST, which can overtake
+ * the fatal alert libktls sent. Shut our side and give the client a moment to read it and close. */
+static void let_the_alert_out(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLRDHUP };
+
+	shutdown(fd, SHUT_WR);
+	(void)poll(&p, 1, 1000);
 }
 
 static void print_handshake(SSL *ssl)
@@ -256,6 +264,8 @@ static int serve_connection(SSL *ssl, int fd, int userspace)
 		}
 	}
 	ret = serve(&io);
+	if (ret < 0 && io.conn)
+		let_the_alert_out(fd);
 	ktls_conn_free(io.conn);
 	SSL_free(ssl); /* after a hand-off: frees OpenSSL's state, sends nothing */
 	return ret;

@@ -204,18 +204,6 @@ static void send_last_alert(int fd, uint8_t level, uint8_t description)
 		return;
 }
 
-/* The fatal alert a failed read calls for. */
-static void send_fatal_alert(struct conn_res *c, int err)
-{
-	struct ktls_alert alert = { .level = KTLS_ALERT_LEVEL_FATAL };
-
-	if (err == -EKEYEXPIRED)
-		alert.description = KTLS_ALERT_INTERNAL_ERROR;
-	else if (ktls_reader_alert_to_send(ktls_conn_reader(c->conn), &alert) != 1)
-		return;
-	send_last_alert(c->fd, alert.level, alert.description);
-}
-
 /* conn_recv(Conn) -> {data, Bin} | wait (a ready_input message follows) | close_notify |
  * {alert, Level, Name} | {error, Reason}. Handshake messages other than KeyUpdate
  * (NewSessionTicket) are dropped. */
@@ -267,8 +255,7 @@ ERL_NIF_TERM nif_conn_recv(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[])
 		result = atom(env, "close_notify");
 	} else if (n == -ECONNABORTED && ktls_reader_alert(ktls_conn_reader(c->conn), &alert) == 1) {
 		result = alert_term(env, &alert);
-	} else {
-		send_fatal_alert(c, (int)n);
+	} else { /* libktls sent the fatal alert the failure calls for */
 		result = error_tuple(env, (int)n);
 	}
 	enif_mutex_unlock(c->lock);

@@ -157,7 +157,7 @@ conn_open(_Fd, _Suite, _Tx, _TxSeq, _Rx, _RxSeq, _UpdateAfterRecords) -> nif().
 conn_own(_Conn) -> nif().
 
 %% @doc Read without blocking: `{data, Bin}'; `wait' (a `ready_input' message will come); the
-%% peer's `close_notify' or alert; `{error, Reason}' (the alert it calls for has been sent, as
+%% peer's `close_notify' or alert; `{error, Reason}' (libktls has sent the alert it calls for, as
 %% `internal_error' for `ekeyexpired', the peer's KeyUpdate on a kernel that cannot follow it).
 %% KeyUpdates are followed on the way; session tickets are dropped.
 -spec conn_recv(reference()) -> {data, binary()} | wait | close_notify | {alert, fatal | warning, atom()} |

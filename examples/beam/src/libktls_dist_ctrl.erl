@@ -8,7 +8,7 @@
 %% Packets are framed by a 2-byte length during the distribution handshake and a 4-byte one
 %% after, as OTP's TCP distribution does. The link ends, with the reason as the controller's exit
 %% reason, on the peer's close_notify (`connection_closed'), the peer's alert (`{alert, Level,
-%% Name}'), a TLS error (`{libktls, Errno}'; the NIF has sent the alert it calls for, such as
+%% Name}'), a TLS error (`{libktls, Errno}'; libktls has sent the alert it calls for, such as
 %% internal_error for a KeyUpdate this kernel cannot follow), or a key at its record limit on a
 %% kernel that cannot replace it (`{key_limit_reached, ebusy}'). When the link is taken down on
 %% our side, the controller sends close_notify.
