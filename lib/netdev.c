@@ -55,7 +55,8 @@ int ktls_ethtool_family(uint16_t *id)
 	return r < 0 ? r : *id ? 0 : -ENOENT;
 }
 
-/* The verbose bitset's bits: calls set(flags, index-of-name) for each bit listed as set. */
+/* The verbose bitset's bits: ORs `flag` into flags[i] for each feature of ours (by name) listed
+ * as set. 0, or -EIO for a malformed name. */
 static int walk_bitset(const struct nlattr *bitset, uint8_t flags[KTLS_FEAT_COUNT], uint8_t flag)
 {
 	const struct nlattr *a, *bits = NULL;

@@ -14,19 +14,19 @@ int ktls_nl_query(int bus, struct nlmsghdr *req, mnl_cb_t cb, void *data);
 /* The parsers read a message up to MNL_ALIGN(nlmsg_len), as netlink lays messages out in a
  * receive buffer (libmnl walks attributes to the aligned end). */
 
-/* A sock_diag reply message: 1 with the ULP attribute, 0 without, -EBADMSG if malformed. */
 /* A socket of a sock_diag reply: the entry, and the info it points to. */
 struct ktls_diag_socket {
 	struct ktls_socket_entry entry;
 	struct ktls_socket_info info;
 };
+/* A sock_diag reply message: 1 with the ULP attribute, 0 without, -EIO if malformed. */
 int ktls_diag_parse(const struct nlmsghdr *nlh, struct ktls_diag_socket *sock);
 
 /* Feature name lookups of an ethtool reply. */
 enum { KTLS_FEAT_TX, KTLS_FEAT_RX, KTLS_FEAT_RECORD, KTLS_FEAT_COUNT };
 extern const char *const ktls_feature_names[KTLS_FEAT_COUNT];
 /* ETHTOOL_MSG_STRSET_GET reply: sets KTLS_FEATURE_KNOWN. ETHTOOL_MSG_FEATURES_GET reply: sets
- * HW, WANTED, ACTIVE, FIXED. Both by name; 0 or -EBADMSG. */
+ * HW, WANTED, ACTIVE, FIXED. Both by name; 0, or -EIO if malformed. */
 int ktls_ethtool_parse_strset(const struct nlmsghdr *nlh, uint8_t flags[KTLS_FEAT_COUNT]);
 int ktls_ethtool_parse_features(const struct nlmsghdr *nlh, uint8_t flags[KTLS_FEAT_COUNT]);
 

@@ -90,7 +90,8 @@ LIBKTLS_API int ktls_probe_rekey(void)
 	return r;
 }
 
-/* 1 when getsockopt(SOL_TLS, opt) is an option this kernel knows. */
+/* 1 when this kernel knows the option: getsockopt(SOL_TLS, opt) succeeds or fails with
+ * known_errno (the answer of a known option to a socket without keys); else 0. */
 static int knows_option(int fd, int opt, int known_errno)
 {
 	int v = 0;
