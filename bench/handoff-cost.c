@@ -16,7 +16,7 @@
 #include <linux/tls.h>
 #include <openssl/rand.h>
 
-#include "../examples/openssl/handoff.h"
+#include "../examples/openssl/example-setup.h"
 #include "bench.h"
 
 

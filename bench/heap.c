@@ -23,7 +23,7 @@
 
 #include <openssl/err.h>
 
-#include "../examples/openssl/handoff.h"
+#include "../examples/openssl/example-setup.h"
 #include "bench.h"
 
 enum mode { LIBKTLS, OPENSSL, OPENSSL_RELEASE, MODES };

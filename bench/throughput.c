@@ -19,7 +19,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../examples/openssl/handoff.h"
+#include "../examples/openssl/example-setup.h"
 #include "bench.h"
 
 

@@ -4,7 +4,7 @@
  * kernel with libktls.
  *
  * A server thread speaks TLS with OpenSSL in userspace. The client does its handshake with
- * OpenSSL too, on a context prepared with ktls_openssl_prepare() (openssl/handoff.c); then
+ * OpenSSL too, on a context prepared with ktls_openssl_prepare() (openssl/example-setup.c); then
  * ktls_openssl_handoff() installs both directions in the kernel, the client frees its SSL
  * object, and from then on uses plain write() and read(): the kernel encrypts and decrypts, and
  * the OpenSSL server cannot tell the difference. The three lines that matter:
@@ -25,7 +25,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "openssl/handoff.h"
+#include "openssl/example-setup.h"
 
 static void die(const char *what)
 {

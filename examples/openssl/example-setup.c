@@ -12,7 +12,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#include "handoff.h"
+#include "example-setup.h"
 
 static int self_signed(SSL_CTX *ctx)
 {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* What the OpenSSL examples share: a context prepared for the hand-off, TCP sockets. */
-#ifndef KTLS_EXAMPLE_HANDOFF_H
-#define KTLS_EXAMPLE_HANDOFF_H
+#ifndef KTLS_EXAMPLE_SETUP_H
+#define KTLS_EXAMPLE_SETUP_H
 
 #include <openssl/ssl.h>
 

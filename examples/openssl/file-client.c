@@ -20,7 +20,7 @@
 
 #include <openssl/err.h>
 
-#include "handoff.h"
+#include "example-setup.h"
 
 static int write_all(int fd, const void *buf, size_t len)
 {

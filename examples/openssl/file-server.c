@@ -31,7 +31,7 @@
 
 #include <openssl/err.h>
 
-#include "handoff.h"
+#include "example-setup.h"
 
 static int dirfd_served;
 
