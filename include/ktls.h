@@ -3,12 +3,16 @@
  * @file ktls.h
  * libktls: hand the TLS record layer of a connected TCP socket to Linux kernel TLS.
  *
- * A program finishes the TLS handshake by any means, then calls ktls_install() once per direction;
- * from then on the kernel encrypts and decrypts that socket's records.
+ * Start here: a program finishes the TLS handshake by any means, then calls ktls_conn_open() with
+ * both directions' secrets; from then on the kernel encrypts and decrypts that socket's records,
+ * and ktls_conn_read() and ktls_conn_write() (or read(), write(), sendfile() with
+ * ktls_conn_flush()) move the data. With OpenSSL or GnuTLS, ktls-openssl.h and ktls-gnutls.h do
+ * the whole hand-off in one call.
  *
- * Sections: 1. the hand-off; 2. the key schedule and the suites; 3. records on a kTLS socket;
- * 4. socket options after the hand-off; 5. the reader (sans-I/O); 6. connections (KeyUpdate);
- * 7. what the kernel, a socket and a NIC can do; 8. errors and versions.
+ * Sections: 1. connections (start here); 2. keys into the kernel without a connection
+ * (ktls_install()); 3. the key schedule and the suites; 4. records on a kTLS socket; 5. socket
+ * options after the hand-off; 6. the reader (sans-I/O); 7. what the kernel, a socket and a NIC
+ * can do; 8. errors and versions. Sections 2 to 7 are for programs that need those pieces.
  *
  * Conventions for every function below:
  * - Failures are returned as a negative errno value, each with one meaning across the library
@@ -123,23 +127,14 @@ extern "C" {
 #define KTLS_OPTS(type, name, ...) struct type name = { .sz = sizeof(struct type), __VA_ARGS__ }
 
 /* ---------------------------------------------------------------------------------------------
- * 1. The hand-off: keys into the kernel
+ * 1. Connections (start here): TLS 1.3 KeyUpdate and key-usage limits
+ *
+ * A struct ktls_conn owns no descriptor and runs no thread: it holds a socket's suite, the current
+ * traffic secret and generation of each direction, and a reader. ktls_conn_read() answers the
+ * peer's KeyUpdate transparently (new RX key; when asked, our own KeyUpdate and new TX key, before
+ * the application can send more data), so the application sees only data and the handshake
+ * messages it wants. Rekeying a kTLS socket needs Linux 6.14 or later.
  * ------------------------------------------------------------------------------------------- */
-
-/** Direction of a socket's traffic. The values are those of TLS_TX and TLS_RX in <linux/tls.h>.
- * @since 1.0 */
-enum ktls_dir {
-	KTLS_DIR_TX = 1,
-	KTLS_DIR_RX = 2
-};
-
-/** Hash of a cipher suite (the TLS 1.3 key-schedule hash, or the TLS 1.2 PRF hash).
- * @since 1.0 */
-enum ktls_hash {
-	KTLS_HASH_SHA256 = 1,
-	KTLS_HASH_SHA384 = 2,
-	KTLS_HASH_SM3 = 3
-};
 
 /** Protocol versions as they appear on the wire and in ktls_suite_info::tls_version.
  * @since 1.0 */
@@ -184,485 +179,8 @@ struct ktls_secrets {
 	size_t iv_len;
 };
 
-/**
- * Attach the "tls" upper-layer protocol to a connected TCP socket if it is not attached yet, and
- * install the record keys of one direction.
- *
- * @param fd      a connected TCP socket (IPv4 or IPv6) whose handshake is complete; the TLS
- *                library that did it must not have read past the handshake (no read-ahead: every
- *                later record must still be in the kernel)
- * @param dir     KTLS_DIR_TX or KTLS_DIR_RX
- * @param suite   IANA cipher-suite number (0x1301, 0xC02F, ...): fixes TLS version, AEAD and hash
- * @param secrets key material, see struct ktls_secrets
- * @param seq     sequence number of the next record in that direction under these keys: every
- *                record already sent or received under them counts, post-handshake ones too.
- *                TLS 1.3: 0 only if none went yet — a server that sent NewSessionTickets (OpenSSL
- *                sends 2 by default, 1 after resumption) installs TX at that count, and its client
- *                RX at the count it already read in userspace; TLS 1.2: 1, as Finished used 0
- *
- * Argument errors are reported before the socket is touched:
- * - -EFAULT: @p secrets is NULL, or a pointer it needs is NULL
- * - -EINVAL: @p dir is not a direction; a secret, key or IV length does not fit the suite; a
- *   secret given for TLS 1.2, or both a secret and a key for TLS 1.3
- * - -EPROTONOSUPPORT: @p suite is unknown, not an AEAD suite, or uses a record cipher the Linux
- *   kernel does not implement (e.g. AES-CCM-8, AES-256-CCM)
- *
- * Socket and kernel errors:
- * - -EBADF: @p fd is not an open descriptor
- * - -ENOTSOCK: @p fd is not a socket
- * - -ESOCKTNOSUPPORT: the socket is not TCP over IPv4/IPv6 (UDP, UNIX, raw, MPTCP, ...)
- * - -ENOTCONN: the socket is not connected (never connected, listening, or closed)
- * - -ENOENT: kernel TLS is unavailable: the tls module is not loaded or not built
- * - -EEXIST: another upper-layer protocol is attached to the socket
- * - -EPROTOTYPE: the other direction (or, when rekeying, this one) already has keys of another
- *   TLS version or cipher: the kernel requires one version and cipher for both directions
- * - -EOPNOTSUPP: the running kernel does not know this TLS version or cipher (kernel too old)
- * - -ENOPKG: the running kernel knows the cipher but lacks its crypto implementation (SM4 and
- *   ARIA on most distribution kernels)
- * - -EBUSY: keys are already installed in this direction and the kernel cannot replace them (TLS
- *   1.2, or TLS 1.3 before Linux 6.14)
- * - -ENOMEM, -ENOSYS, -EIO: see ktls_derive_keys() (TLS 1.3 with a traffic secret)
- * - any other negative errno the kernel reports for setsockopt(SOL_TLS)
- *
- * On failure the direction has no new keys; the ULP may stay attached, which leaves the socket a
- * plain TCP socket. @since 1.0
- */
-LIBKTLS_API LIBKTLS_WUR int ktls_install(int fd, enum ktls_dir dir, uint16_t suite,
-					 const struct ktls_secrets *secrets, uint64_t seq);
-
-/**
- * Write the exact bytes ktls_install() passes to setsockopt(SOL_TLS, TLS_TX or TLS_RX): a
- * struct tls12_crypto_info_* of <linux/tls.h>, record sequence number big-endian. For runtimes
- * that set the option themselves (Erlang: inet:setopts/2 with a raw option). Works for every suite
- * whether or not the running kernel has its cipher. The bytes contain the key: wipe them after use.
- *
- * @return the number of bytes written (ktls_suite_info::crypto_info_len), or
- * -EFAULT, -EINVAL, -EPROTONOSUPPORT as for ktls_install(); -ENOSPC: @p buf_len is too small
- * (KTLS_CRYPTO_INFO_MAX is always enough); -ENOMEM, -ENOSYS, -EIO as for ktls_derive_keys().
- * @since 1.0
- */
-LIBKTLS_API LIBKTLS_WUR ssize_t ktls_crypto_info(uint16_t suite, const struct ktls_secrets *secrets,
-						 uint64_t seq, void *buf, size_t buf_len);
-
-/* ---------------------------------------------------------------------------------------------
- * 2. The key schedule and the suites
- * ------------------------------------------------------------------------------------------- */
-
-/**
- * RFC 8446 §7.1 HKDF-Expand-Label with the suite's hash:
- * HKDF-Expand(secret, HkdfLabel("tls13 " + label, context), out_len).
- *
- * @param suite   a TLS 1.3 suite (its hash is used)
- * @param secret  @p secret_len bytes, the suite's hash length
- * @param label   NUL-terminated label without the "tls13 " prefix, at most 249 bytes
- * @param context may be NULL when @p context_len is 0; at most 255 bytes
- * @param out_len 1 to 255 × hash length
- *
- * @return 0; -EFAULT (NULL pointer); -EINVAL (a length out of range); -EPROTONOSUPPORT (not a
- * known TLS 1.3 suite); -ENOSYS (libcrypto lacks the hash or KDF); -ENOMEM; -EIO (libcrypto
- * failed). @since 1.0
- */
-LIBKTLS_API LIBKTLS_WUR int ktls_hkdf_expand_label(uint16_t suite, const uint8_t *secret,
-						   size_t secret_len, const char *label,
-						   const uint8_t *context, size_t context_len,
-						   uint8_t *out, size_t out_len);
-
-/**
- * TLS 1.3 traffic key and IV from a traffic secret (RFC 8446 §7.3).
- * @p *key_len and @p *iv_len hold the capacity of @p key and @p iv on entry and the lengths
- * written on success (the suite's key length, KTLS_IV_LEN).
- *
- * @return 0; -ENOSPC (a capacity too small); otherwise as ktls_hkdf_expand_label(). @since 1.0
- */
-LIBKTLS_API LIBKTLS_WUR int ktls_derive_keys(uint16_t suite, const uint8_t *secret, size_t secret_len,
-					     uint8_t *key, size_t *key_len, uint8_t *iv, size_t *iv_len);
-
-/**
- * Next-generation TLS 1.3 traffic secret (RFC 8446 §7.2, label "traffic upd"), written to @p next
- * (@p secret_len bytes). @p next may equal @p secret.
- *
- * @return 0, or as ktls_hkdf_expand_label(). @since 1.0
- */
-LIBKTLS_API LIBKTLS_WUR int ktls_update_secret(uint16_t suite, const uint8_t *secret, size_t secret_len,
-					       uint8_t *next);
-
-/**
- * TLS 1.2 key block (RFC 5246 §6.3) of an AEAD suite:
- * PRF(master_secret, "key expansion", server_random + client_random), laid out as
- * client_write_key, server_write_key, client_write_IV, server_write_IV (AEAD suites have no MAC
- * keys), each key ktls_suite_info::key_len and each IV ktls_suite_info::iv_len bytes long.
- *
- * @param out_len exactly 2 × (key_len + iv_len)
- * @return 0; -EFAULT; -EINVAL (@p master_len is not 48 or @p out_len is wrong);
- * -EPROTONOSUPPORT (not a known TLS 1.2 suite); -ENOSYS; -ENOMEM; -EIO. @since 1.0
- */
-LIBKTLS_API LIBKTLS_WUR int ktls_tls12_key_block(uint16_t suite, const uint8_t *master_secret,
-						 size_t master_len, const uint8_t *client_random,
-						 const uint8_t *server_random, uint8_t *out,
-						 size_t out_len);
-
-/**
- * What libktls knows about a cipher suite. Callers set @c sz to sizeof(struct ktls_suite_info);
- * fields beyond @c sz are not written, so binaries built against an older, shorter struct keep
- * working. @since 1.0
- */
-struct ktls_suite_info {
-	size_t sz;
-	/** IANA number */
-	uint16_t suite;
-	/** KTLS_TLS_1_2 or KTLS_TLS_1_3 */
-	uint16_t tls_version;
-	/** TLS_CIPHER_* value of <linux/tls.h> */
-	uint16_t cipher_type;
-	/** enum ktls_hash */
-	uint16_t hash;
-	/** AEAD key length */
-	size_t key_len;
-	/** length of ktls_secrets::iv: 12 for TLS 1.3 and ChaCha20, else 4 */
-	size_t iv_len;
-	/** hash output length: the length of a TLS 1.3 traffic secret */
-	size_t hash_len;
-	/** bytes of setsockopt(SOL_TLS) crypto-info */
-	size_t crypto_info_len;
-	/** IANA name, e.g. "TLS_AES_128_GCM_SHA256"; static storage */
-	const char *name;
-};
-
-/**
- * Describe @p suite.
- * @return 0; -EFAULT (@p info NULL); -EINVAL (@c info->sz smaller than the fields of 1.0);
- * -EPROTONOSUPPORT (unknown suite). @since 1.0
- */
-LIBKTLS_API LIBKTLS_WUR int ktls_suite_info(uint16_t suite, struct ktls_suite_info *info);
-
-/**
- * Every suite libktls supports, TLS 1.3 first then TLS 1.2, in ascending number within each.
- * Writes at most @p capacity numbers to @p suites (which may be NULL when @p capacity is 0).
- * @return the total number of supported suites. @since 1.0
- */
-LIBKTLS_API size_t ktls_suite_list(uint16_t *suites, size_t capacity);
-
-/* ---------------------------------------------------------------------------------------------
- * 3. Records on a kTLS socket
- *
- * After the hand-off the peer still sends non-data records: alerts (close_notify ends every
- * connection), and handshake messages (NewSessionTicket, KeyUpdate). On a kTLS socket a plain
- * read() that meets one fails with EIO; these functions receive and send them.
- * ------------------------------------------------------------------------------------------- */
-
-/** TLS record content types. @since 1.0 */
-enum ktls_record_type {
-	KTLS_RECORD_CHANGE_CIPHER_SPEC = 20,
-	KTLS_RECORD_ALERT = 21,
-	KTLS_RECORD_HANDSHAKE = 22,
-	KTLS_RECORD_APPLICATION_DATA = 23
-};
-
-/** Largest plaintext of one TLS record. @since 1.0 */
-#define KTLS_RECORD_MAX 16384
-
-/** Alert levels. @since 1.0 */
-enum ktls_alert_level {
-	KTLS_ALERT_LEVEL_WARNING = 1,
-	KTLS_ALERT_LEVEL_FATAL = 2
-};
-
-/** Alert descriptions (RFC 8446 §6, RFC 5246 §7.2). @since 1.0 */
-enum ktls_alert_description {
-	KTLS_ALERT_CLOSE_NOTIFY = 0,
-	KTLS_ALERT_UNEXPECTED_MESSAGE = 10,
-	KTLS_ALERT_BAD_RECORD_MAC = 20,
-	KTLS_ALERT_RECORD_OVERFLOW = 22,
-	KTLS_ALERT_HANDSHAKE_FAILURE = 40,
-	KTLS_ALERT_BAD_CERTIFICATE = 42,
-	KTLS_ALERT_UNSUPPORTED_CERTIFICATE = 43,
-	KTLS_ALERT_CERTIFICATE_REVOKED = 44,
-	KTLS_ALERT_CERTIFICATE_EXPIRED = 45,
-	KTLS_ALERT_CERTIFICATE_UNKNOWN = 46,
-	KTLS_ALERT_ILLEGAL_PARAMETER = 47,
-	KTLS_ALERT_UNKNOWN_CA = 48,
-	KTLS_ALERT_ACCESS_DENIED = 49,
-	KTLS_ALERT_DECODE_ERROR = 50,
-	KTLS_ALERT_DECRYPT_ERROR = 51,
-	KTLS_ALERT_PROTOCOL_VERSION = 70,
-	KTLS_ALERT_INSUFFICIENT_SECURITY = 71,
-	KTLS_ALERT_INTERNAL_ERROR = 80,
-	KTLS_ALERT_INAPPROPRIATE_FALLBACK = 86,
-	KTLS_ALERT_USER_CANCELED = 90,
-	KTLS_ALERT_NO_RENEGOTIATION = 100,
-	KTLS_ALERT_MISSING_EXTENSION = 109,
-	KTLS_ALERT_UNSUPPORTED_EXTENSION = 110,
-	KTLS_ALERT_UNRECOGNIZED_NAME = 112,
-	KTLS_ALERT_BAD_CERTIFICATE_STATUS_RESPONSE = 113,
-	KTLS_ALERT_UNKNOWN_PSK_IDENTITY = 115,
-	KTLS_ALERT_CERTIFICATE_REQUIRED = 116,
-	KTLS_ALERT_NO_APPLICATION_PROTOCOL = 120
-};
-
-/** Handshake message types that can follow a completed handshake. The reader delivers
- * NewSessionTicket and KeyUpdate (TLS 1.3) and HelloRequest and ClientHello (TLS 1.2: a
- * renegotiation asked for by the server or started by the client; a struct ktls_conn refuses both
- * itself, see ktls_conn_read()); a CertificateRequest
- * (TLS 1.3 post-handshake authentication) ends the connection with unexpected_message, as
- * RFC 8446 §4.6.2 requires of a client that did not offer post_handshake_auth: a program that
- * offers it must keep the record layer in userspace. @since 1.0 */
-enum ktls_handshake_type {
-	KTLS_HANDSHAKE_HELLO_REQUEST = 0,
-	/** a TLS 1.2 client starting a renegotiation. @since 1.1 */
-	KTLS_HANDSHAKE_CLIENT_HELLO = 1,
-	KTLS_HANDSHAKE_NEW_SESSION_TICKET = 4,
-	KTLS_HANDSHAKE_CERTIFICATE_REQUEST = 13,
-	KTLS_HANDSHAKE_KEY_UPDATE = 24
-};
-
-/** An alert: level and description. @since 1.0 */
-struct ktls_alert {
-	uint8_t level;
-	uint8_t description;
-};
-
-/**
- * Receive one record's worth of plaintext with recvmsg(), reporting its content type. One call
- * never mixes record types; a record longer than @p len is returned over several calls, nothing
- * lost. @p flags are recvmsg() flags (MSG_DONTWAIT, MSG_PEEK, MSG_WAITALL). On a socket without
- * kTLS RX every byte is reported as application data.
- *
- * @return bytes received (> 0); 0 with the record's type: an empty record (since 1.2; TLS 1.3
- * allows empty application data); 0 with *record_type 0: TCP end of stream; -EFAULT (NULL
- * pointer); -EINVAL (@p len is 0); otherwise the negative errno of recvmsg(): -EAGAIN, -EINTR
- * (nothing consumed), -EBADMSG (a record failed authentication: the connection is dead),
- * -EMSGSIZE (a record longer than TLS allows: the connection is dead),
- * -EKEYEXPIRED (Linux 6.14+: the peer's KeyUpdate was received and no new RX key is installed
- * yet). @since 1.0
- */
-LIBKTLS_API LIBKTLS_WUR ssize_t ktls_recv_record(int fd, void *buf, size_t len, uint8_t *record_type,
-						 int flags);
-
-/**
- * Send @p len bytes as records of @p record_type (the kernel cuts them into records of at most
- * KTLS_RECORD_MAX bytes). @p flags are sendmsg() flags; MSG_MORE is refused for non-data types.
- *
- * @return bytes sent: all of them on a blocking socket, possibly fewer on a non-blocking one;
- * -EAGAIN when none could be sent; -EFAULT; -EINVAL (MSG_MORE with a control record type, or
- * @p len 0); -ENOKEY: the socket has no kTLS TX keys (the kernel would send the bytes in clear,
- * so nothing is sent); -EBADF, -ENOTSOCK; otherwise sendmsg()'s negative errno (-EPIPE,
- * -ECONNRESET, -EINTR, ...).
- * @since 1.0
- */
-LIBKTLS_API LIBKTLS_WUR ssize_t ktls_send_record(int fd, uint8_t record_type, const void *buf,
-						 size_t len, int flags);
-
-/**
- * The record type carried in the ancillary data of a recvmsg() on a kTLS socket (the SOL_TLS
- * TLS_GET_RECORD_TYPE control message), for callers that do their own recvmsg(), e.g. Erlang's
- * socket module. @p control and @p control_len are the msghdr's msg_control and msg_controllen.
- *
- * Every header is checked against @p control_len; nothing past it is read.
- *
- * @return 1 and *record_type; 0: no such control message (the bytes are application data of a
- * socket without kTLS RX, or end of stream); -EINVAL: a header whose length does not fit in
- * @p control_len came before one; -EFAULT. @since 1.0
- */
-LIBKTLS_API LIBKTLS_WUR int ktls_cmsg_record_type(const void *control, size_t control_len,
-						  uint8_t *record_type);
-
-/**
- * Send one alert record. @return 0, or as ktls_send_record(). @since 1.0
- */
-LIBKTLS_API LIBKTLS_WUR int ktls_send_alert(int fd, uint8_t level, uint8_t description);
-
-/**
- * Orderly close of the sending side: send a close_notify alert, then shutdown(SHUT_WR). The
- * socket can still receive until the peer's own close_notify.
- * @return 0, or as ktls_send_record(), or shutdown()'s negative errno. @since 1.0
- */
-LIBKTLS_API LIBKTLS_WUR int ktls_shutdown(int fd);
-
-/**
- * Send one handshake message (e.g. a KeyUpdate): the 4-byte header (type, 24-bit length) and
- * @p body, as handshake records. @p body may be NULL when @p body_len is 0.
- * @return 0 once all of it was sent; -EMSGSIZE (@p body_len ≥ 2^24); -EAGAIN when nothing could
- * be sent on a non-blocking socket; otherwise as ktls_send_record(). A non-blocking socket that
- * accepted only part of the message gives -EIO (the stream can no longer be resumed). @since 1.0
- */
-LIBKTLS_API LIBKTLS_WUR int ktls_send_handshake(int fd, uint8_t type, const void *body, size_t body_len,
-						int flags);
-
-/** Name of an alert description ("close_notify", "bad_record_mac", ...); "unknown" for others;
- * never NULL. @since 1.0 */
-LIBKTLS_API const char *ktls_alert_name(uint8_t description);
-
-/**
- * The body of a KeyUpdate handshake message (RFC 8446 §4.6.3): one byte, 0 update_not_requested or
- * 1 update_requested.
- * @return 0 and *update_requested (0 or 1); -EPROTO (malformed: answer with a decode_error or
- * illegal_parameter alert); -EFAULT. @since 1.0
- */
-LIBKTLS_API LIBKTLS_WUR int ktls_key_update_parse(const uint8_t *body, size_t body_len,
-						  int *update_requested);
-
-/* ---------------------------------------------------------------------------------------------
- * 4. Socket options after the hand-off: zero-copy receive, record size limit
- * ------------------------------------------------------------------------------------------- */
-
-/**
- * Turn zero-copy receive (TLS_RX_EXPECT_NO_PAD, Linux 6.0) on or off on a socket with TLS 1.3 RX
- * keys. With it on, the kernel decrypts each record straight into the receiving buffer, expecting
- * no padding: a record that turns out to be padded, or a control record, is decrypted a second
- * time into a kernel buffer (counted in TlsDecryptRetry) — always correct, only slower. Leave it
- * off for a peer that pads its records (RFC 8446 §5.4). ktls_conn_open() turns it on by default.
- * Kernels before the fix of August 2026 (mainline 1c8629651cb5) could, on such a retry, write
- * past the returned length into later buffers of one recvmsg(): receive into one buffer at a
- * time (recv(), or recvmsg() with one iovec) while it is on.
- * @return 0; -ENOKEY: no kTLS RX keys on @p fd; -EOPNOTSUPP: the RX keys are TLS 1.2, or the
- * kernel lacks the option (before 6.0); -EBADF, -ENOTSOCK; another setsockopt() errno.
- * @since 1.0
- */
-LIBKTLS_API LIBKTLS_WUR int ktls_set_rx_expect_no_pad(int fd, int on);
-
-/**
- * The TLS_TX_MAX_PAYLOAD_LEN value for a record_size_limit (RFC 8449) the peer announced:
- * for TLS 1.3 the limit counts the inner content-type byte, so @p record_size_limit − 1; for
- * TLS 1.2 the limit itself; capped at KTLS_RECORD_MAX (a peer may announce more than the
- * protocol allows). Pure: for runtimes that call setsockopt() themselves.
- * @return 0 and *@p payload; -EINVAL: @p tls_version is neither KTLS_TLS_1_2 nor KTLS_TLS_1_3,
- * or @p record_size_limit is below 64 (the peer broke RFC 8449: answer illegal_parameter);
- * -EFAULT. @since 1.0
- */
-LIBKTLS_API LIBKTLS_WUR int ktls_record_payload_limit(uint16_t tls_version, uint32_t record_size_limit,
-						      uint16_t *payload);
-
-/**
- * Honour the peer's record_size_limit (RFC 8449): make the kernel send records of at most that
- * size from now on (TLS_TX_MAX_PAYLOAD_LEN, Linux 6.19), with the value of
- * ktls_record_payload_limit(). Call it after ktls_install() of TX (or after the ULP is attached
- * and before the keys: the kernel keeps it).
- * @return 0; -EINVAL as ktls_record_payload_limit(); -EOPNOTSUPP: the kernel lacks the option
- * (Linux before 6.19: records stay up to 16384 bytes, which a constrained peer rejects);
- * -ENOKEY: the tls ULP is not attached to @p fd; -EBUSY: a record is open (data sent with
- * MSG_MORE): send the rest, then call again; -EBADF, -ENOTSOCK; another setsockopt() errno.
- * @since 1.0
- */
-LIBKTLS_API LIBKTLS_WUR int ktls_set_record_size_limit(int fd, uint16_t tls_version, uint32_t record_size_limit);
-
-/* ---------------------------------------------------------------------------------------------
- * 5. The reader: what arrives after the handshake, without I/O
- *
- * A struct ktls_reader turns the plaintext of received records into events: application data,
- * complete handshake messages (reassembled across records, split when several share one),
- * alerts, an orderly end. ktls_reader_feed() is pure (for runtimes that receive records
- * themselves); ktls_reader_read() wraps recv() and recvmsg() around it. Application data never
- * allocates; a handshake message is reassembled in a buffer that exists only until it is taken.
- * ------------------------------------------------------------------------------------------- */
-
-/** Opaque reader state. @since 1.0 */
+/* The reader of section 6, which every connection has (ktls_conn_reader()). */
 struct ktls_reader;
-
-/**
- * A reader for a connection of @p tls_version (KTLS_TLS_1_2 or KTLS_TLS_1_3) that accepts
- * handshake messages of up to @p max_handshake_len body bytes (0: 16384).
- * @return 0 and *@p reader; -EINVAL: a bad version or a limit above 2^24 - 1; -ENOMEM; -EFAULT.
- * @since 1.0
- */
-LIBKTLS_API LIBKTLS_WUR int ktls_reader_new(uint16_t tls_version, size_t max_handshake_len,
-					    struct ktls_reader **reader);
-
-/** Free a reader, wiping what it buffered. NULL is fine. @since 1.0 */
-LIBKTLS_API void ktls_reader_free(struct ktls_reader *reader);
-
-/**
- * Process the plaintext of one received record of @p record_type: for a control record at most
- * KTLS_RECORD_MAX bytes per call, and only once every message announced by -ENOMSG has been taken
- * with ktls_reader_next_message(). Application data (any length; the kernel returns several
- * records' worth at once) is only checked against a partial control message. TLS 1.2 control
- * records may also be fed in pieces; TLS 1.3 ones must be fed whole, one call per record, as
- * RFC 8446 §5.1 is checked per record: alert and handshake records are never empty (else
- * -EPROTO, alert to send unexpected_message, as OpenSSL answers) and an alert record holds
- * exactly one alert (decode_error). Pure: the caller sends the alert to send.
- *
- * @return
- * - 0: consumed; nothing to report yet (application data, or part of a message or alert)
- * - -ENOMSG: a complete handshake message is ready: ktls_reader_next_message()
- * - 1: the peer's close_notify: orderly end of its stream
- * - -ECONNABORTED: the peer sent a fatal alert: ktls_reader_alert()
- * - -EPROTO: the peer broke the protocol (a record type or handshake message not allowed after the
- *   handshake, data or an alert interleaved with a partial handshake message, a malformed alert,
- *   in TLS 1.3 a fragmented or coalesced alert or an empty handshake record):
- *   ktls_reader_alert_to_send() gives the alert to answer with
- * - -EMSGSIZE: a handshake message longer than the reader's limit (alert to send: decode_error)
- * - -ENOBUFS: messages announced by -ENOMSG were not taken, or a control record over
- *   KTLS_RECORD_MAX bytes
- * - -ENOMEM: no memory for the reassembly buffer: nothing was taken, feed the record again
- * - -EFAULT
- * Once it has returned 1 or an error, the reader returns the same for every later call.
- * Warning alerts that do not end the connection (TLS 1.2 warnings, user_canceled) are recorded
- * (ktls_reader_alert()) and reading goes on. @since 1.0
- */
-LIBKTLS_API LIBKTLS_WUR int ktls_reader_feed(struct ktls_reader *reader, uint8_t record_type,
-					     const void *data, size_t len);
-
-/**
- * Take the next complete handshake message: its type and body. @p *body points into the reader and
- * stays valid until the next call on it. Messages allowed after the handshake are delivered:
- * TLS 1.3 NewSessionTicket and KeyUpdate, TLS 1.2 HelloRequest and ClientHello (answer a
- * renegotiation with a no_renegotiation warning alert, or end the connection); anything else made
- * ktls_reader_feed() fail with -EPROTO instead.
- * @return 1 and the message; 0 when none is waiting; -EFAULT. @since 1.0
- */
-LIBKTLS_API LIBKTLS_WUR int ktls_reader_next_message(struct ktls_reader *reader, uint8_t *type,
-						     const uint8_t **body, size_t *body_len);
-
-/** The last alert received. @return 1 and *alert; 0 when none was; -EFAULT. @since 1.0 */
-LIBKTLS_API LIBKTLS_WUR int ktls_reader_alert(const struct ktls_reader *reader, struct ktls_alert *alert);
-
-/** The fatal alert a failure calls for: after ktls_reader_feed() returned -EPROTO or -EMSGSIZE,
- * the one to send (ktls_send_alert()) before closing; after ktls_reader_read() or ktls_conn_read()
- * failed (also -EBADMSG: bad_record_mac), the one libktls has sent (since 1.2).
- * @return 1 and *alert; 0 when there is none; -EFAULT. @since 1.0 */
-LIBKTLS_API LIBKTLS_WUR int ktls_reader_alert_to_send(const struct ktls_reader *reader,
-						      struct ktls_alert *alert);
-
-/**
- * Read application data from a kTLS socket, in place of read(): control records are processed by
- * @p reader instead of failing with EIO. Application data is received into @p buf alone (one
- * buffer, as TLS_RX_EXPECT_NO_PAD needs); a control record is received whole into the reader's
- * own buffer, so that RFC 8446 §5.1 is checked on whole records whatever @p len is.
- *
- * A failure that calls for a fatal alert sends it on @p fd, once (since 1.2; before, the caller
- * had to): bad_record_mac for -EBADMSG (after reading the socket error the failed decryption set,
- * which refuses every send until read), record_overflow for a record too long (-EMSGSIZE), and
- * the alert ktls_reader_alert_to_send() names for -EPROTO and -EMSGSIZE. It is sent without
- * waiting (a full send buffer: retried by the next call) and only where @p fd has kTLS TX keys.
- * Then shut the write side (shutdown(SHUT_WR)) and give the peer a moment before close(): a close
- * with records still unread sends an RST, which can overtake the alert.
- *
- * @return
- * - > 0: application data bytes in @p buf
- * - 0: orderly end: the peer sent close_notify
- * - -ENOMSG: a handshake message is ready: take it (and every other) with
- *   ktls_reader_next_message(), then call again
- * - -EPIPE: the peer closed TCP without close_notify (the stream may be truncated)
- * - -ECONNABORTED, -EPROTO, -EMSGSIZE: as ktls_reader_feed()
- * - -EAGAIN, -EINTR, -ENOMEM (no memory to reassemble a handshake message: the record stays
- *   queued in the kernel): nothing lost; call again
- * - -EBADMSG, -EMSGSIZE (a record longer than TLS allows), -EKEYEXPIRED, -ECONNRESET, ...: as
- *   ktls_recv_record()
- * - -EFAULT, -EINVAL (@p len is 0)
- * With MSG_PEEK, application data is peeked; a control record met on the way is consumed and
- * processed as without it. @since 1.0
- */
-LIBKTLS_API LIBKTLS_WUR ssize_t ktls_reader_read(struct ktls_reader *reader, int fd, void *buf, size_t len,
-					  int flags);
-
-/* ---------------------------------------------------------------------------------------------
- * 6. Connections: TLS 1.3 KeyUpdate and key-usage limits
- *
- * A struct ktls_conn owns no descriptor and runs no thread: it holds a socket's suite, the current
- * traffic secret and generation of each direction, and a reader. ktls_conn_read() answers the
- * peer's KeyUpdate transparently (new RX key; when asked, our own KeyUpdate and new TX key, before
- * the application can send more data), so the application sees only data and the handshake
- * messages it wants. Rekeying a kTLS socket needs Linux 6.14 or later.
- * ------------------------------------------------------------------------------------------- */
 
 /** Opaque connection state. @since 1.0 */
 struct ktls_conn;
@@ -844,6 +362,496 @@ LIBKTLS_API LIBKTLS_WUR int ktls_suite_confidentiality_limit(uint16_t suite, uin
  * loopback socket pair. @return 1, 0, or a negative errno (-ENOENT: no kTLS at all). @since 1.0
  */
 LIBKTLS_API LIBKTLS_WUR int ktls_probe_rekey(void);
+
+/* ---------------------------------------------------------------------------------------------
+ * 2. Keys into the kernel without a connection
+ * ------------------------------------------------------------------------------------------- */
+
+/** Direction of a socket's traffic. The values are those of TLS_TX and TLS_RX in <linux/tls.h>.
+ * @since 1.0 */
+enum ktls_dir {
+	KTLS_DIR_TX = 1,
+	KTLS_DIR_RX = 2
+};
+
+/** Hash of a cipher suite (the TLS 1.3 key-schedule hash, or the TLS 1.2 PRF hash).
+ * @since 1.0 */
+enum ktls_hash {
+	KTLS_HASH_SHA256 = 1,
+	KTLS_HASH_SHA384 = 2,
+	KTLS_HASH_SM3 = 3
+};
+
+
+/**
+ * Attach the "tls" upper-layer protocol to a connected TCP socket if it is not attached yet, and
+ * install the record keys of one direction.
+ *
+ * @param fd      a connected TCP socket (IPv4 or IPv6) whose handshake is complete; the TLS
+ *                library that did it must not have read past the handshake (no read-ahead: every
+ *                later record must still be in the kernel)
+ * @param dir     KTLS_DIR_TX or KTLS_DIR_RX
+ * @param suite   IANA cipher-suite number (0x1301, 0xC02F, ...): fixes TLS version, AEAD and hash
+ * @param secrets key material, see struct ktls_secrets
+ * @param seq     sequence number of the next record in that direction under these keys: every
+ *                record already sent or received under them counts, post-handshake ones too.
+ *                TLS 1.3: 0 only if none went yet — a server that sent NewSessionTickets (OpenSSL
+ *                sends 2 by default, 1 after resumption) installs TX at that count, and its client
+ *                RX at the count it already read in userspace; TLS 1.2: 1, as Finished used 0
+ *
+ * Argument errors are reported before the socket is touched:
+ * - -EFAULT: @p secrets is NULL, or a pointer it needs is NULL
+ * - -EINVAL: @p dir is not a direction; a secret, key or IV length does not fit the suite; a
+ *   secret given for TLS 1.2, or both a secret and a key for TLS 1.3
+ * - -EPROTONOSUPPORT: @p suite is unknown, not an AEAD suite, or uses a record cipher the Linux
+ *   kernel does not implement (e.g. AES-CCM-8, AES-256-CCM)
+ *
+ * Socket and kernel errors:
+ * - -EBADF: @p fd is not an open descriptor
+ * - -ENOTSOCK: @p fd is not a socket
+ * - -ESOCKTNOSUPPORT: the socket is not TCP over IPv4/IPv6 (UDP, UNIX, raw, MPTCP, ...)
+ * - -ENOTCONN: the socket is not connected (never connected, listening, or closed)
+ * - -ENOENT: kernel TLS is unavailable: the tls module is not loaded or not built
+ * - -EEXIST: another upper-layer protocol is attached to the socket
+ * - -EPROTOTYPE: the other direction (or, when rekeying, this one) already has keys of another
+ *   TLS version or cipher: the kernel requires one version and cipher for both directions
+ * - -EOPNOTSUPP: the running kernel does not know this TLS version or cipher (kernel too old)
+ * - -ENOPKG: the running kernel knows the cipher but lacks its crypto implementation (SM4 and
+ *   ARIA on most distribution kernels)
+ * - -EBUSY: keys are already installed in this direction and the kernel cannot replace them (TLS
+ *   1.2, or TLS 1.3 before Linux 6.14)
+ * - -ENOMEM, -ENOSYS, -EIO: see ktls_derive_keys() (TLS 1.3 with a traffic secret)
+ * - any other negative errno the kernel reports for setsockopt(SOL_TLS)
+ *
+ * On failure the direction has no new keys; the ULP may stay attached, which leaves the socket a
+ * plain TCP socket. @since 1.0
+ */
+LIBKTLS_API LIBKTLS_WUR int ktls_install(int fd, enum ktls_dir dir, uint16_t suite,
+					 const struct ktls_secrets *secrets, uint64_t seq);
+
+/**
+ * Write the exact bytes ktls_install() passes to setsockopt(SOL_TLS, TLS_TX or TLS_RX): a
+ * struct tls12_crypto_info_* of <linux/tls.h>, record sequence number big-endian. For runtimes
+ * that set the option themselves (Erlang: inet:setopts/2 with a raw option). Works for every suite
+ * whether or not the running kernel has its cipher. The bytes contain the key: wipe them after use.
+ *
+ * @return the number of bytes written (ktls_suite_info::crypto_info_len), or
+ * -EFAULT, -EINVAL, -EPROTONOSUPPORT as for ktls_install(); -ENOSPC: @p buf_len is too small
+ * (KTLS_CRYPTO_INFO_MAX is always enough); -ENOMEM, -ENOSYS, -EIO as for ktls_derive_keys().
+ * @since 1.0
+ */
+LIBKTLS_API LIBKTLS_WUR ssize_t ktls_crypto_info(uint16_t suite, const struct ktls_secrets *secrets,
+						 uint64_t seq, void *buf, size_t buf_len);
+
+/* ---------------------------------------------------------------------------------------------
+ * 3. The key schedule and the suites
+ * ------------------------------------------------------------------------------------------- */
+
+/**
+ * RFC 8446 §7.1 HKDF-Expand-Label with the suite's hash:
+ * HKDF-Expand(secret, HkdfLabel("tls13 " + label, context), out_len).
+ *
+ * @param suite   a TLS 1.3 suite (its hash is used)
+ * @param secret  @p secret_len bytes, the suite's hash length
+ * @param label   NUL-terminated label without the "tls13 " prefix, at most 249 bytes
+ * @param context may be NULL when @p context_len is 0; at most 255 bytes
+ * @param out_len 1 to 255 × hash length
+ *
+ * @return 0; -EFAULT (NULL pointer); -EINVAL (a length out of range); -EPROTONOSUPPORT (not a
+ * known TLS 1.3 suite); -ENOSYS (libcrypto lacks the hash or KDF); -ENOMEM; -EIO (libcrypto
+ * failed). @since 1.0
+ */
+LIBKTLS_API LIBKTLS_WUR int ktls_hkdf_expand_label(uint16_t suite, const uint8_t *secret,
+						   size_t secret_len, const char *label,
+						   const uint8_t *context, size_t context_len,
+						   uint8_t *out, size_t out_len);
+
+/**
+ * TLS 1.3 traffic key and IV from a traffic secret (RFC 8446 §7.3).
+ * @p *key_len and @p *iv_len hold the capacity of @p key and @p iv on entry and the lengths
+ * written on success (the suite's key length, KTLS_IV_LEN).
+ *
+ * @return 0; -ENOSPC (a capacity too small); otherwise as ktls_hkdf_expand_label(). @since 1.0
+ */
+LIBKTLS_API LIBKTLS_WUR int ktls_derive_keys(uint16_t suite, const uint8_t *secret, size_t secret_len,
+					     uint8_t *key, size_t *key_len, uint8_t *iv, size_t *iv_len);
+
+/**
+ * Next-generation TLS 1.3 traffic secret (RFC 8446 §7.2, label "traffic upd"), written to @p next
+ * (@p secret_len bytes). @p next may equal @p secret.
+ *
+ * @return 0, or as ktls_hkdf_expand_label(). @since 1.0
+ */
+LIBKTLS_API LIBKTLS_WUR int ktls_update_secret(uint16_t suite, const uint8_t *secret, size_t secret_len,
+					       uint8_t *next);
+
+/**
+ * TLS 1.2 key block (RFC 5246 §6.3) of an AEAD suite:
+ * PRF(master_secret, "key expansion", server_random + client_random), laid out as
+ * client_write_key, server_write_key, client_write_IV, server_write_IV (AEAD suites have no MAC
+ * keys), each key ktls_suite_info::key_len and each IV ktls_suite_info::iv_len bytes long.
+ *
+ * @param out_len exactly 2 × (key_len + iv_len)
+ * @return 0; -EFAULT; -EINVAL (@p master_len is not 48 or @p out_len is wrong);
+ * -EPROTONOSUPPORT (not a known TLS 1.2 suite); -ENOSYS; -ENOMEM; -EIO. @since 1.0
+ */
+LIBKTLS_API LIBKTLS_WUR int ktls_tls12_key_block(uint16_t suite, const uint8_t *master_secret,
+						 size_t master_len, const uint8_t *client_random,
+						 const uint8_t *server_random, uint8_t *out,
+						 size_t out_len);
+
+/**
+ * What libktls knows about a cipher suite. Callers set @c sz to sizeof(struct ktls_suite_info);
+ * fields beyond @c sz are not written, so binaries built against an older, shorter struct keep
+ * working. @since 1.0
+ */
+struct ktls_suite_info {
+	size_t sz;
+	/** IANA number */
+	uint16_t suite;
+	/** KTLS_TLS_1_2 or KTLS_TLS_1_3 */
+	uint16_t tls_version;
+	/** TLS_CIPHER_* value of <linux/tls.h> */
+	uint16_t cipher_type;
+	/** enum ktls_hash */
+	uint16_t hash;
+	/** AEAD key length */
+	size_t key_len;
+	/** length of ktls_secrets::iv: 12 for TLS 1.3 and ChaCha20, else 4 */
+	size_t iv_len;
+	/** hash output length: the length of a TLS 1.3 traffic secret */
+	size_t hash_len;
+	/** bytes of setsockopt(SOL_TLS) crypto-info */
+	size_t crypto_info_len;
+	/** IANA name, e.g. "TLS_AES_128_GCM_SHA256"; static storage */
+	const char *name;
+};
+
+/**
+ * Describe @p suite.
+ * @return 0; -EFAULT (@p info NULL); -EINVAL (@c info->sz smaller than the fields of 1.0);
+ * -EPROTONOSUPPORT (unknown suite). @since 1.0
+ */
+LIBKTLS_API LIBKTLS_WUR int ktls_suite_info(uint16_t suite, struct ktls_suite_info *info);
+
+/**
+ * Every suite libktls supports, TLS 1.3 first then TLS 1.2, in ascending number within each.
+ * Writes at most @p capacity numbers to @p suites (which may be NULL when @p capacity is 0).
+ * @return the total number of supported suites. @since 1.0
+ */
+LIBKTLS_API size_t ktls_suite_list(uint16_t *suites, size_t capacity);
+
+/* ---------------------------------------------------------------------------------------------
+ * 4. Records on a kTLS socket
+ *
+ * After the hand-off the peer still sends non-data records: alerts (close_notify ends every
+ * connection), and handshake messages (NewSessionTicket, KeyUpdate). On a kTLS socket a plain
+ * read() that meets one fails with EIO; these functions receive and send them.
+ * ------------------------------------------------------------------------------------------- */
+
+/** TLS record content types. @since 1.0 */
+enum ktls_record_type {
+	KTLS_RECORD_CHANGE_CIPHER_SPEC = 20,
+	KTLS_RECORD_ALERT = 21,
+	KTLS_RECORD_HANDSHAKE = 22,
+	KTLS_RECORD_APPLICATION_DATA = 23
+};
+
+/** Largest plaintext of one TLS record. @since 1.0 */
+#define KTLS_RECORD_MAX 16384
+
+/** Alert levels. @since 1.0 */
+enum ktls_alert_level {
+	KTLS_ALERT_LEVEL_WARNING = 1,
+	KTLS_ALERT_LEVEL_FATAL = 2
+};
+
+/** Alert descriptions (RFC 8446 §6, RFC 5246 §7.2). @since 1.0 */
+enum ktls_alert_description {
+	KTLS_ALERT_CLOSE_NOTIFY = 0,
+	KTLS_ALERT_UNEXPECTED_MESSAGE = 10,
+	KTLS_ALERT_BAD_RECORD_MAC = 20,
+	KTLS_ALERT_RECORD_OVERFLOW = 22,
+	KTLS_ALERT_HANDSHAKE_FAILURE = 40,
+	KTLS_ALERT_BAD_CERTIFICATE = 42,
+	KTLS_ALERT_UNSUPPORTED_CERTIFICATE = 43,
+	KTLS_ALERT_CERTIFICATE_REVOKED = 44,
+	KTLS_ALERT_CERTIFICATE_EXPIRED = 45,
+	KTLS_ALERT_CERTIFICATE_UNKNOWN = 46,
+	KTLS_ALERT_ILLEGAL_PARAMETER = 47,
+	KTLS_ALERT_UNKNOWN_CA = 48,
+	KTLS_ALERT_ACCESS_DENIED = 49,
+	KTLS_ALERT_DECODE_ERROR = 50,
+	KTLS_ALERT_DECRYPT_ERROR = 51,
+	KTLS_ALERT_PROTOCOL_VERSION = 70,
+	KTLS_ALERT_INSUFFICIENT_SECURITY = 71,
+	KTLS_ALERT_INTERNAL_ERROR = 80,
+	KTLS_ALERT_INAPPROPRIATE_FALLBACK = 86,
+	KTLS_ALERT_USER_CANCELED = 90,
+	KTLS_ALERT_NO_RENEGOTIATION = 100,
+	KTLS_ALERT_MISSING_EXTENSION = 109,
+	KTLS_ALERT_UNSUPPORTED_EXTENSION = 110,
+	KTLS_ALERT_UNRECOGNIZED_NAME = 112,
+	KTLS_ALERT_BAD_CERTIFICATE_STATUS_RESPONSE = 113,
+	KTLS_ALERT_UNKNOWN_PSK_IDENTITY = 115,
+	KTLS_ALERT_CERTIFICATE_REQUIRED = 116,
+	KTLS_ALERT_NO_APPLICATION_PROTOCOL = 120
+};
+
+/** Handshake message types that can follow a completed handshake. The reader delivers
+ * NewSessionTicket and KeyUpdate (TLS 1.3) and HelloRequest and ClientHello (TLS 1.2: a
+ * renegotiation asked for by the server or started by the client; a struct ktls_conn refuses both
+ * itself, see ktls_conn_read()); a CertificateRequest
+ * (TLS 1.3 post-handshake authentication) ends the connection with unexpected_message, as
+ * RFC 8446 §4.6.2 requires of a client that did not offer post_handshake_auth: a program that
+ * offers it must keep the record layer in userspace. @since 1.0 */
+enum ktls_handshake_type {
+	KTLS_HANDSHAKE_HELLO_REQUEST = 0,
+	/** a TLS 1.2 client starting a renegotiation. @since 1.1 */
+	KTLS_HANDSHAKE_CLIENT_HELLO = 1,
+	KTLS_HANDSHAKE_NEW_SESSION_TICKET = 4,
+	KTLS_HANDSHAKE_CERTIFICATE_REQUEST = 13,
+	KTLS_HANDSHAKE_KEY_UPDATE = 24
+};
+
+/** An alert: level and description. @since 1.0 */
+struct ktls_alert {
+	uint8_t level;
+	uint8_t description;
+};
+
+/**
+ * Receive one record's worth of plaintext with recvmsg(), reporting its content type. One call
+ * never mixes record types; a record longer than @p len is returned over several calls, nothing
+ * lost. @p flags are recvmsg() flags (MSG_DONTWAIT, MSG_PEEK, MSG_WAITALL). On a socket without
+ * kTLS RX every byte is reported as application data.
+ *
+ * @return bytes received (> 0); 0 with the record's type: an empty record (since 1.2; TLS 1.3
+ * allows empty application data); 0 with *record_type 0: TCP end of stream; -EFAULT (NULL
+ * pointer); -EINVAL (@p len is 0); otherwise the negative errno of recvmsg(): -EAGAIN, -EINTR
+ * (nothing consumed), -EBADMSG (a record failed authentication: the connection is dead),
+ * -EMSGSIZE (a record longer than TLS allows: the connection is dead),
+ * -EKEYEXPIRED (Linux 6.14+: the peer's KeyUpdate was received and no new RX key is installed
+ * yet). @since 1.0
+ */
+LIBKTLS_API LIBKTLS_WUR ssize_t ktls_recv_record(int fd, void *buf, size_t len, uint8_t *record_type,
+						 int flags);
+
+/**
+ * Send @p len bytes as records of @p record_type (the kernel cuts them into records of at most
+ * KTLS_RECORD_MAX bytes). @p flags are sendmsg() flags; MSG_MORE is refused for non-data types.
+ *
+ * @return bytes sent: all of them on a blocking socket, possibly fewer on a non-blocking one;
+ * -EAGAIN when none could be sent; -EFAULT; -EINVAL (MSG_MORE with a control record type, or
+ * @p len 0); -ENOKEY: the socket has no kTLS TX keys (the kernel would send the bytes in clear,
+ * so nothing is sent); -EBADF, -ENOTSOCK; otherwise sendmsg()'s negative errno (-EPIPE,
+ * -ECONNRESET, -EINTR, ...).
+ * @since 1.0
+ */
+LIBKTLS_API LIBKTLS_WUR ssize_t ktls_send_record(int fd, uint8_t record_type, const void *buf,
+						 size_t len, int flags);
+
+/**
+ * The record type carried in the ancillary data of a recvmsg() on a kTLS socket (the SOL_TLS
+ * TLS_GET_RECORD_TYPE control message), for callers that do their own recvmsg(), e.g. Erlang's
+ * socket module. @p control and @p control_len are the msghdr's msg_control and msg_controllen.
+ *
+ * Every header is checked against @p control_len; nothing past it is read.
+ *
+ * @return 1 and *record_type; 0: no such control message (the bytes are application data of a
+ * socket without kTLS RX, or end of stream); -EINVAL: a header whose length does not fit in
+ * @p control_len came before one; -EFAULT. @since 1.0
+ */
+LIBKTLS_API LIBKTLS_WUR int ktls_cmsg_record_type(const void *control, size_t control_len,
+						  uint8_t *record_type);
+
+/**
+ * Send one alert record. @return 0, or as ktls_send_record(). @since 1.0
+ */
+LIBKTLS_API LIBKTLS_WUR int ktls_send_alert(int fd, uint8_t level, uint8_t description);
+
+/**
+ * Orderly close of the sending side: send a close_notify alert, then shutdown(SHUT_WR). The
+ * socket can still receive until the peer's own close_notify.
+ * @return 0, or as ktls_send_record(), or shutdown()'s negative errno. @since 1.0
+ */
+LIBKTLS_API LIBKTLS_WUR int ktls_shutdown(int fd);
+
+/**
+ * Send one handshake message (e.g. a KeyUpdate): the 4-byte header (type, 24-bit length) and
+ * @p body, as handshake records. @p body may be NULL when @p body_len is 0.
+ * @return 0 once all of it was sent; -EMSGSIZE (@p body_len ≥ 2^24); -EAGAIN when nothing could
+ * be sent on a non-blocking socket; otherwise as ktls_send_record(). A non-blocking socket that
+ * accepted only part of the message gives -EIO (the stream can no longer be resumed). @since 1.0
+ */
+LIBKTLS_API LIBKTLS_WUR int ktls_send_handshake(int fd, uint8_t type, const void *body, size_t body_len,
+						int flags);
+
+/** Name of an alert description ("close_notify", "bad_record_mac", ...); "unknown" for others;
+ * never NULL. @since 1.0 */
+LIBKTLS_API const char *ktls_alert_name(uint8_t description);
+
+/**
+ * The body of a KeyUpdate handshake message (RFC 8446 §4.6.3): one byte, 0 update_not_requested or
+ * 1 update_requested.
+ * @return 0 and *update_requested (0 or 1); -EPROTO (malformed: answer with a decode_error or
+ * illegal_parameter alert); -EFAULT. @since 1.0
+ */
+LIBKTLS_API LIBKTLS_WUR int ktls_key_update_parse(const uint8_t *body, size_t body_len,
+						  int *update_requested);
+
+/* ---------------------------------------------------------------------------------------------
+ * 5. Socket options after the hand-off: zero-copy receive, record size limit
+ * ------------------------------------------------------------------------------------------- */
+
+/**
+ * Turn zero-copy receive (TLS_RX_EXPECT_NO_PAD, Linux 6.0) on or off on a socket with TLS 1.3 RX
+ * keys. With it on, the kernel decrypts each record straight into the receiving buffer, expecting
+ * no padding: a record that turns out to be padded, or a control record, is decrypted a second
+ * time into a kernel buffer (counted in TlsDecryptRetry) — always correct, only slower. Leave it
+ * off for a peer that pads its records (RFC 8446 §5.4). ktls_conn_open() turns it on by default.
+ * Kernels before the fix of August 2026 (mainline 1c8629651cb5) could, on such a retry, write
+ * past the returned length into later buffers of one recvmsg(): receive into one buffer at a
+ * time (recv(), or recvmsg() with one iovec) while it is on.
+ * @return 0; -ENOKEY: no kTLS RX keys on @p fd; -EOPNOTSUPP: the RX keys are TLS 1.2, or the
+ * kernel lacks the option (before 6.0); -EBADF, -ENOTSOCK; another setsockopt() errno.
+ * @since 1.0
+ */
+LIBKTLS_API LIBKTLS_WUR int ktls_set_rx_expect_no_pad(int fd, int on);
+
+/**
+ * The TLS_TX_MAX_PAYLOAD_LEN value for a record_size_limit (RFC 8449) the peer announced:
+ * for TLS 1.3 the limit counts the inner content-type byte, so @p record_size_limit − 1; for
+ * TLS 1.2 the limit itself; capped at KTLS_RECORD_MAX (a peer may announce more than the
+ * protocol allows). Pure: for runtimes that call setsockopt() themselves.
+ * @return 0 and *@p payload; -EINVAL: @p tls_version is neither KTLS_TLS_1_2 nor KTLS_TLS_1_3,
+ * or @p record_size_limit is below 64 (the peer broke RFC 8449: answer illegal_parameter);
+ * -EFAULT. @since 1.0
+ */
+LIBKTLS_API LIBKTLS_WUR int ktls_record_payload_limit(uint16_t tls_version, uint32_t record_size_limit,
+						      uint16_t *payload);
+
+/**
+ * Honour the peer's record_size_limit (RFC 8449): make the kernel send records of at most that
+ * size from now on (TLS_TX_MAX_PAYLOAD_LEN, Linux 6.19), with the value of
+ * ktls_record_payload_limit(). Call it after ktls_install() of TX (or after the ULP is attached
+ * and before the keys: the kernel keeps it).
+ * @return 0; -EINVAL as ktls_record_payload_limit(); -EOPNOTSUPP: the kernel lacks the option
+ * (Linux before 6.19: records stay up to 16384 bytes, which a constrained peer rejects);
+ * -ENOKEY: the tls ULP is not attached to @p fd; -EBUSY: a record is open (data sent with
+ * MSG_MORE): send the rest, then call again; -EBADF, -ENOTSOCK; another setsockopt() errno.
+ * @since 1.0
+ */
+LIBKTLS_API LIBKTLS_WUR int ktls_set_record_size_limit(int fd, uint16_t tls_version, uint32_t record_size_limit);
+
+/* ---------------------------------------------------------------------------------------------
+ * 6. The reader: what arrives after the handshake, without I/O
+ *
+ * A struct ktls_reader turns the plaintext of received records into events: application data,
+ * complete handshake messages (reassembled across records, split when several share one),
+ * alerts, an orderly end. ktls_reader_feed() is pure (for runtimes that receive records
+ * themselves); ktls_reader_read() wraps recv() and recvmsg() around it. Application data never
+ * allocates; a handshake message is reassembled in a buffer that exists only until it is taken.
+ * ------------------------------------------------------------------------------------------- */
+
+/** Opaque reader state. @since 1.0 */
+struct ktls_reader;
+
+/**
+ * A reader for a connection of @p tls_version (KTLS_TLS_1_2 or KTLS_TLS_1_3) that accepts
+ * handshake messages of up to @p max_handshake_len body bytes (0: 16384).
+ * @return 0 and *@p reader; -EINVAL: a bad version or a limit above 2^24 - 1; -ENOMEM; -EFAULT.
+ * @since 1.0
+ */
+LIBKTLS_API LIBKTLS_WUR int ktls_reader_new(uint16_t tls_version, size_t max_handshake_len,
+					    struct ktls_reader **reader);
+
+/** Free a reader, wiping what it buffered. NULL is fine. @since 1.0 */
+LIBKTLS_API void ktls_reader_free(struct ktls_reader *reader);
+
+/**
+ * Process the plaintext of one received record of @p record_type: for a control record at most
+ * KTLS_RECORD_MAX bytes per call, and only once every message announced by -ENOMSG has been taken
+ * with ktls_reader_next_message(). Application data (any length; the kernel returns several
+ * records' worth at once) is only checked against a partial control message. TLS 1.2 control
+ * records may also be fed in pieces; TLS 1.3 ones must be fed whole, one call per record, as
+ * RFC 8446 §5.1 is checked per record: alert and handshake records are never empty (else
+ * -EPROTO, alert to send unexpected_message, as OpenSSL answers) and an alert record holds
+ * exactly one alert (decode_error). Pure: the caller sends the alert to send.
+ *
+ * @return
+ * - 0: consumed; nothing to report yet (application data, or part of a message or alert)
+ * - -ENOMSG: a complete handshake message is ready: ktls_reader_next_message()
+ * - 1: the peer's close_notify: orderly end of its stream
+ * - -ECONNABORTED: the peer sent a fatal alert: ktls_reader_alert()
+ * - -EPROTO: the peer broke the protocol (a record type or handshake message not allowed after the
+ *   handshake, data or an alert interleaved with a partial handshake message, a malformed alert,
+ *   in TLS 1.3 a fragmented or coalesced alert or an empty handshake record):
+ *   ktls_reader_alert_to_send() gives the alert to answer with
+ * - -EMSGSIZE: a handshake message longer than the reader's limit (alert to send: decode_error)
+ * - -ENOBUFS: messages announced by -ENOMSG were not taken, or a control record over
+ *   KTLS_RECORD_MAX bytes
+ * - -ENOMEM: no memory for the reassembly buffer: nothing was taken, feed the record again
+ * - -EFAULT
+ * Once it has returned 1 or an error, the reader returns the same for every later call.
+ * Warning alerts that do not end the connection (TLS 1.2 warnings, user_canceled) are recorded
+ * (ktls_reader_alert()) and reading goes on. @since 1.0
+ */
+LIBKTLS_API LIBKTLS_WUR int ktls_reader_feed(struct ktls_reader *reader, uint8_t record_type,
+					     const void *data, size_t len);
+
+/**
+ * Take the next complete handshake message: its type and body. @p *body points into the reader and
+ * stays valid until the next call on it. Messages allowed after the handshake are delivered:
+ * TLS 1.3 NewSessionTicket and KeyUpdate, TLS 1.2 HelloRequest and ClientHello (answer a
+ * renegotiation with a no_renegotiation warning alert, or end the connection); anything else made
+ * ktls_reader_feed() fail with -EPROTO instead.
+ * @return 1 and the message; 0 when none is waiting; -EFAULT. @since 1.0
+ */
+LIBKTLS_API LIBKTLS_WUR int ktls_reader_next_message(struct ktls_reader *reader, uint8_t *type,
+						     const uint8_t **body, size_t *body_len);
+
+/** The last alert received. @return 1 and *alert; 0 when none was; -EFAULT. @since 1.0 */
+LIBKTLS_API LIBKTLS_WUR int ktls_reader_alert(const struct ktls_reader *reader, struct ktls_alert *alert);
+
+/** The fatal alert a failure calls for: after ktls_reader_feed() returned -EPROTO or -EMSGSIZE,
+ * the one to send (ktls_send_alert()) before closing; after ktls_reader_read() or ktls_conn_read()
+ * failed (also -EBADMSG: bad_record_mac), the one libktls has sent (since 1.2).
+ * @return 1 and *alert; 0 when there is none; -EFAULT. @since 1.0 */
+LIBKTLS_API LIBKTLS_WUR int ktls_reader_alert_to_send(const struct ktls_reader *reader,
+						      struct ktls_alert *alert);
+
+/**
+ * Read application data from a kTLS socket, in place of read(): control records are processed by
+ * @p reader instead of failing with EIO. Application data is received into @p buf alone (one
+ * buffer, as TLS_RX_EXPECT_NO_PAD needs); a control record is received whole into the reader's
+ * own buffer, so that RFC 8446 §5.1 is checked on whole records whatever @p len is.
+ *
+ * A failure that calls for a fatal alert sends it on @p fd, once (since 1.2; before, the caller
+ * had to): bad_record_mac for -EBADMSG (after reading the socket error the failed decryption set,
+ * which refuses every send until read), record_overflow for a record too long (-EMSGSIZE), and
+ * the alert ktls_reader_alert_to_send() names for -EPROTO and -EMSGSIZE. It is sent without
+ * waiting (a full send buffer: retried by the next call) and only where @p fd has kTLS TX keys.
+ * Then shut the write side (shutdown(SHUT_WR)) and give the peer a moment before close(): a close
+ * with records still unread sends an RST, which can overtake the alert.
+ *
+ * @return
+ * - > 0: application data bytes in @p buf
+ * - 0: orderly end: the peer sent close_notify
+ * - -ENOMSG: a handshake message is ready: take it (and every other) with
+ *   ktls_reader_next_message(), then call again
+ * - -EPIPE: the peer closed TCP without close_notify (the stream may be truncated)
+ * - -ECONNABORTED, -EPROTO, -EMSGSIZE: as ktls_reader_feed()
+ * - -EAGAIN, -EINTR, -ENOMEM (no memory to reassemble a handshake message: the record stays
+ *   queued in the kernel): nothing lost; call again
+ * - -EBADMSG, -EMSGSIZE (a record longer than TLS allows), -EKEYEXPIRED, -ECONNRESET, ...: as
+ *   ktls_recv_record()
+ * - -EFAULT, -EINVAL (@p len is 0)
+ * With MSG_PEEK, application data is peeked; a control record met on the way is consumed and
+ * processed as without it. @since 1.0
+ */
+LIBKTLS_API LIBKTLS_WUR ssize_t ktls_reader_read(struct ktls_reader *reader, int fd, void *buf, size_t len,
+					  int flags);
 
 /* ---------------------------------------------------------------------------------------------
  * 7. What the kernel, a socket and a NIC can do
