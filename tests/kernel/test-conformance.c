@@ -40,6 +40,7 @@ struct hostile {
 	uint8_t key[KTLS_KEY_MAX], iv[KTLS_IV_LEN], secret[KTLS_SECRET_MAX];
 	size_t key_len, iv_len, secret_len;
 	uint64_t seq;
+	int nonce_not_seq; /* TLS 1.2 GCM: an explicit nonce other than the sequence number */
 };
 
 struct arena {
@@ -112,7 +113,7 @@ static size_t seal(struct hostile *o, uint8_t type, const uint8_t *content, size
 	} else if (o->iv_len == 4) { /* GCM: salt, then the explicit nonce on the wire */
 		memcpy(nonce, o->iv, 4);
 		for (int i = 0; i < 8; i++)
-			nonce[4 + i] = (uint8_t)(o->seq >> (56 - 8 * i));
+			nonce[4 + i] = (uint8_t)((o->nonce_not_seq ? ~o->seq : o->seq) >> (56 - 8 * i));
 		memcpy(p, nonce + 4, 8);
 		explicit_len = 8;
 	} else {
@@ -347,6 +348,14 @@ static void key_update_fragmented(struct arena *a)
 	send_sealed(a, KTLS_RECORD_APPLICATION_DATA, "after", 5, 0);
 }
 
+/* The explicit nonce is the sender's choice (RFC 5288 §3): tlsfuzzer's AES-GCM nonce test sends
+ * others than the sequence number. */
+static void explicit_nonces(struct arena *a)
+{
+	a->out.nonce_not_seq = 1;
+	send_sealed(a, KTLS_RECORD_APPLICATION_DATA, "after", 5, 0);
+}
+
 static void hello_request(struct arena *a)
 {
 	send_sealed(a, KTLS_RECORD_HANDSHAKE, "\x00\x00\x00\x00", 4, 0);
@@ -385,6 +394,7 @@ static const struct hostile_case cases[] = {
 	{ "two KeyUpdates in one record", two_key_updates_in_a_record, KTLS_TLS_1_3, -EPROTO,
 	  KTLS_ALERT_UNEXPECTED_MESSAGE, 1 },
 	{ "KeyUpdate fragmented over two records", key_update_fragmented, KTLS_TLS_1_3, 0, KEEPS_GOING, 1 },
+	{ "GCM explicit nonce not the sequence number", explicit_nonces, KTLS_TLS_1_2, 0, KEEPS_GOING, 1 },
 	/* to a client; OpenSSL is the server here, to which a HelloRequest is unexpected_message */
 	{ "HelloRequest", hello_request, KTLS_TLS_1_2, 0, KEEPS_GOING, 0 },
 };
