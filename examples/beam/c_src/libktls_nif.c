@@ -16,7 +16,10 @@
 
 #include "nif.h"
 
+/* A reader has no lock of its own: any process holding the resource may call on any scheduler,
+ * so each call holds this one. */
 struct reader_res {
+	ErlNifMutex *lock;
 	struct ktls_reader *reader;
 };
 
@@ -45,43 +48,50 @@ ERL_NIF_TERM atom(ErlNifEnv *env, const char *name)
 	return a;
 }
 
+/* Every errno libktls returns (ktls.h's table) and those of the system calls it passes through,
+ * named as inet:format_error/1 knows them; their atoms are made once, in load(). */
+static const struct {
+	int err;
+	const char *name;
+} errnos[] = {
+	{ EACCES, "eacces" },	      { EADDRINUSE, "eaddrinuse" },	{ EADDRNOTAVAIL, "eaddrnotavail" },
+	{ EAGAIN, "eagain" },	      { EALREADY, "ealready" },		{ EBADF, "ebadf" },
+	{ EBADFD, "ebadfd" },	      { EBADMSG, "ebadmsg" },		{ EBUSY, "ebusy" },
+	{ ECONNABORTED, "econnaborted" }, { ECONNREFUSED, "econnrefused" }, { ECONNRESET, "econnreset" },
+	{ EEXIST, "eexist" },	      { EFAULT, "efault" },		{ EHOSTUNREACH, "ehostunreach" },
+	{ EINPROGRESS, "einprogress" }, { EINTR, "eintr" },		{ EINVAL, "einval" },
+	{ EIO, "eio" },		      { EKEYEXPIRED, "ekeyexpired" },	{ ELIBBAD, "elibbad" },
+	{ EMFILE, "emfile" },	      { EMSGSIZE, "emsgsize" },		{ ENETUNREACH, "enetunreach" },
+	{ ENFILE, "enfile" },	      { ENOBUFS, "enobufs" },		{ ENODATA, "enodata" },
+	{ ENOENT, "enoent" },	      { ENOKEY, "enokey" },		{ ENOMEM, "enomem" },
+	{ ENOMSG, "enomsg" },	      { ENOPKG, "enopkg" },		{ ENOPROTOOPT, "enoprotoopt" },
+	{ ENOSPC, "enospc" },	      { ENOSYS, "enosys" },		{ ENOTCONN, "enotconn" },
+	{ ENOTEMPTY, "enotempty" },   { ENOTRECOVERABLE, "enotrecoverable" }, { ENOTSOCK, "enotsock" },
+	{ EOPNOTSUPP, "eopnotsupp" }, { EPERM, "eperm" },		{ EPIPE, "epipe" },
+	{ EPROTO, "eproto" },	      { EPROTONOSUPPORT, "eprotonosupport" }, { EPROTOTYPE, "eprototype" },
+	{ ESOCKTNOSUPPORT, "esocktnosupport" }, { ESRCH, "esrch" },	{ ETIMEDOUT, "etimedout" },
+	{ EXFULL, "exfull" },
+};
+static ERL_NIF_TERM errno_atoms[sizeof(errnos) / sizeof(errnos[0])], unknown_errno;
+
+static void make_errno_atoms(ErlNifEnv *env)
+{
+	for (size_t i = 0; i < sizeof(errnos) / sizeof(errnos[0]); i++)
+		errno_atoms[i] = enif_make_atom(env, errnos[i].name);
+	unknown_errno = enif_make_atom(env, "unknown");
+}
+
+static ERL_NIF_TERM errno_atom(int err)
+{
+	for (size_t i = 0; i < sizeof(errnos) / sizeof(errnos[0]); i++)
+		if (errnos[i].err == -err)
+			return errno_atoms[i];
+	return unknown_errno;
+}
+
 ERL_NIF_TERM error_tuple(ErlNifEnv *env, int err)
 {
-	const char *name = "unknown";
-
-	switch (-err) {
-	case EFAULT: name = "efault"; break;
-	case EINVAL: name = "einval"; break;
-	case EPROTONOSUPPORT: name = "eprotonosupport"; break;
-	case EBADF: name = "ebadf"; break;
-	case ENOTSOCK: name = "enotsock"; break;
-	case ESOCKTNOSUPPORT: name = "esocktnosupport"; break;
-	case ENOTCONN: name = "enotconn"; break;
-	case ENOENT: name = "enoent"; break;
-	case EEXIST: name = "eexist"; break;
-	case EOPNOTSUPP: name = "eopnotsupp"; break;
-	case ENOPKG: name = "enopkg"; break;
-	case EBUSY: name = "ebusy"; break;
-	case ENOMEM: name = "enomem"; break;
-	case ENOSYS: name = "enosys"; break;
-	case EIO: name = "eio"; break;
-	case ENOBUFS: name = "enobufs"; break;
-	case EPROTO: name = "eproto"; break;
-	case EMSGSIZE: name = "emsgsize"; break;
-	case ENOKEY: name = "enokey"; break;
-	case EPIPE: name = "epipe"; break;
-	case EAGAIN: name = "eagain"; break;
-	case ENOMSG: name = "enomsg"; break;
-	case EKEYEXPIRED: name = "ekeyexpired"; break;
-	case EBADMSG: name = "ebadmsg"; break;
-	case EMFILE: name = "emfile"; break;
-	case EINTR: name = "eintr"; break;
-	case EXFULL: name = "exfull"; break;
-	case ECONNRESET: name = "econnreset"; break;
-	case ECONNABORTED: name = "econnaborted"; break;
-	case ENOTRECOVERABLE: name = "enotrecoverable"; break;
-	}
-	return enif_make_tuple2(env, atom(env, "error"), atom(env, name));
+	return enif_make_tuple2(env, atom(env, "error"), errno_atom(err));
 }
 
 static ERL_NIF_TERM flag(ErlNifEnv *env, int32_t value)
@@ -354,8 +364,12 @@ static ERL_NIF_TERM nif_record_type(ErlNifEnv *env, int argc, const ERL_NIF_TERM
 
 static void reader_dtor(ErlNifEnv *env, void *obj)
 {
+	struct reader_res *res = obj;
+
 	(void)env;
-	ktls_reader_free(((struct reader_res *)obj)->reader);
+	ktls_reader_free(res->reader);
+	if (res->lock)
+		enif_mutex_destroy(res->lock);
 }
 
 /* reader_new(tlsv1_2 | tlsv1_3) -> {ok, Reader} | {error, Reason} */
@@ -377,7 +391,8 @@ static ERL_NIF_TERM nif_reader_new(ErlNifEnv *env, int argc, const ERL_NIF_TERM 
 	if (!res)
 		return error_tuple(env, -ENOMEM);
 	res->reader = NULL;
-	ret = ktls_reader_new(version, 0, &res->reader);
+	res->lock = enif_mutex_create("libktls_reader");
+	ret = res->lock ? ktls_reader_new(version, 0, &res->reader) : -ENOMEM;
 	if (ret < 0) {
 		enif_release_resource(res);
 		return error_tuple(env, ret);
@@ -415,26 +430,18 @@ static ERL_NIF_TERM handshake_messages(ErlNifEnv *env, struct ktls_reader *reade
  *   {data, Data} | {handshake, [{Type, Body}]} | more | close_notify | {alert, Level, Name}
  *   | {error, Reason} | {error, Reason, {alert, Level, Name}} (the alert to send)
  */
-static ERL_NIF_TERM nif_reader_feed(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[])
+static ERL_NIF_TERM reader_feed_locked(ErlNifEnv *env, struct reader_res *res, unsigned int type,
+				       const ErlNifBinary *data_bin, ERL_NIF_TERM data)
 {
-	struct reader_res *res;
 	struct ktls_alert alert;
-	ErlNifBinary data;
-	unsigned int type;
-	int ret;
+	int ret = ktls_reader_feed(res->reader, (uint8_t)type, data_bin->data, data_bin->size);
 
-	(void)argc;
-	if (!enif_get_resource(env, argv[0], reader_type, (void **)&res) ||
-	    !enif_get_uint(env, argv[1], &type) || type > 255 ||
-	    !enif_inspect_binary(env, argv[2], &data))
-		return enif_make_badarg(env);
-	ret = ktls_reader_feed(res->reader, (uint8_t)type, data.data, data.size);
 	switch (ret) {
 	case 0:
 		if (type == KTLS_RECORD_APPLICATION_DATA)
-			return enif_make_tuple2(env, atom(env, "data"), argv[2]);
+			return enif_make_tuple2(env, atom(env, "data"), data);
 		/* a whole warning alert that does not end the connection (user_canceled, TLS 1.2) */
-		if (type == KTLS_RECORD_ALERT && data.size == 2 && ktls_reader_alert(res->reader, &alert) == 1)
+		if (type == KTLS_RECORD_ALERT && data_bin->size == 2 && ktls_reader_alert(res->reader, &alert) == 1)
 			return alert_term(env, &alert);
 		return atom(env, "more"); /* part of a handshake message or alert */
 	case 1:
@@ -453,6 +460,23 @@ static ERL_NIF_TERM nif_reader_feed(ErlNifEnv *env, int argc, const ERL_NIF_TERM
 		break;
 	}
 	return error_tuple(env, ret);
+}
+
+static ERL_NIF_TERM nif_reader_feed(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[])
+{
+	struct reader_res *res;
+	ErlNifBinary data;
+	unsigned int type;
+
+	(void)argc;
+	if (!enif_get_resource(env, argv[0], reader_type, (void **)&res) ||
+	    !enif_get_uint(env, argv[1], &type) || type > 255 ||
+	    !enif_inspect_binary(env, argv[2], &data))
+		return enif_make_badarg(env);
+	enif_mutex_lock(res->lock);
+	ERL_NIF_TERM result = reader_feed_locked(env, res, type, &data, argv[2]);
+	enif_mutex_unlock(res->lock);
+	return result;
 }
 
 /* send_alert(Fd, Level, Description) and send_handshake(Fd, Type, Body) -> ok | {error, Reason} */
@@ -664,6 +688,7 @@ static int load(ErlNifEnv *env, void **priv, ERL_NIF_TERM info)
 {
 	(void)priv;
 	(void)info;
+	make_errno_atoms(env);
 	reader_type = enif_open_resource_type(env, NULL, "libktls_reader", reader_dtor,
 					      ERL_NIF_RT_CREATE, NULL);
 	keys_type = enif_open_resource_type(env, NULL, "libktls_keys", keys_dtor, ERL_NIF_RT_CREATE, NULL);
