@@ -8,6 +8,8 @@
  *   recv-raw      recvmsg() with a control buffer and the record-type check, by hand
  *   recv-record   ktls_recv_record()
  *   conn-read     ktls_conn_read() (record type, reader, KeyUpdate handling)
+ *   conn-read-ticket  ktls_conn_read() of a NewSessionTicket record then a data record: the
+ *                 slow path (the reader's receive step) and back
  *   install-raw   setsockopt TCP_ULP, TLS_TX, TLS_RX with precomputed bytes
  *   install       ktls_install() TX and RX from traffic secrets (HKDF included)
  */
@@ -37,6 +39,7 @@ static char buf[RECORD_BYTES];
 __attribute__((noinline)) void cg_recv_raw(int fd);
 __attribute__((noinline)) void cg_recv_record(int fd);
 __attribute__((noinline)) void cg_conn_read(struct ktls_conn *conn);
+__attribute__((noinline)) void cg_conn_read_ticket(struct ktls_conn *conn);
 __attribute__((noinline)) void cg_install_raw(const int *fds, const uint8_t *tx_info,
 					      const uint8_t *rx_info, socklen_t len);
 __attribute__((noinline)) void cg_install(const int *fds);
@@ -79,6 +82,21 @@ void cg_conn_read(struct ktls_conn *conn)
 			die("ktls_conn_read");
 }
 
+void cg_conn_read_ticket(struct ktls_conn *conn)
+{
+	for (int i = 0; i < RECORDS; i++) {
+		const uint8_t *body;
+		size_t body_len;
+		uint8_t type;
+
+		if (ktls_conn_read(conn, buf, sizeof(buf), 0) != -ENOMSG ||
+		    ktls_conn_next_message(conn, &type, &body, &body_len) != 1 || type != 4)
+			die("ktls_conn_read: no ticket");
+		if (ktls_conn_read(conn, buf, sizeof(buf), 0) != RECORD_BYTES)
+			die("ktls_conn_read");
+	}
+}
+
 void cg_install_raw(const int *fds, const uint8_t *tx_info, const uint8_t *rx_info, socklen_t len)
 {
 	for (int i = 0; i < INSTALLS; i++)
@@ -96,16 +114,19 @@ void cg_install(const int *fds)
 			die("ktls_install");
 }
 
-/* A child process sends RECORDS records of RECORD_BYTES under secret_b, one write() each. */
-static pid_t start_sender(int fd)
+/* A child process sends RECORDS records of RECORD_BYTES under secret_b, one write() each; with
+ * tickets, a NewSessionTicket record before each. */
+static pid_t start_sender(int fd, int tickets)
 {
+	static const uint8_t ticket[] = { 0, 0, 0, 1, 0, 0, 0, 2, 0 };
 	pid_t pid = fork();
 
 	if (pid == 0) {
 		if (ktls_install(fd, KTLS_DIR_TX, BENCH_SUITE, &rx, 0) < 0)
 			_exit(1);
 		for (int i = 0; i < RECORDS; i++)
-			if (write(fd, buf, sizeof(buf)) != RECORD_BYTES)
+			if ((tickets && ktls_send_handshake(fd, 4, ticket, sizeof(ticket), 0) < 0) ||
+			    write(fd, buf, sizeof(buf)) != RECORD_BYTES)
 				_exit(1);
 		_exit(0);
 	}
@@ -120,17 +141,19 @@ static int recv_target(const char *name)
 
 	if (tcp_pair(fds) < 0)
 		die("socket pair");
-	if (strcmp(name, "conn-read") == 0)
+	if (strncmp(name, "conn-read", 9) == 0)
 		ret = ktls_conn_open(fds[0], BENCH_SUITE, &tx, 0, &rx, 0, NULL, &conn);
 	else
 		ret = ktls_install(fds[0], KTLS_DIR_RX, BENCH_SUITE, &rx, 0);
 	if (ret < 0)
 		die("install: %s", ktls_strerror(ret));
-	sender = start_sender(fds[1]);
+	sender = start_sender(fds[1], strcmp(name, "conn-read-ticket") == 0);
 	if (strcmp(name, "recv-raw") == 0)
 		cg_recv_raw(fds[0]);
 	else if (strcmp(name, "recv-record") == 0)
 		cg_recv_record(fds[0]);
+	else if (strcmp(name, "conn-read-ticket") == 0)
+		cg_conn_read_ticket(conn);
 	else
 		cg_conn_read(conn);
 	waitpid(sender, &status, 0);
@@ -175,7 +198,7 @@ int bench_callgrind_target(int argc, char **argv)
 
 	(void)argc;
 	if (strcmp(name, "recv-raw") == 0 || strcmp(name, "recv-record") == 0 ||
-	    strcmp(name, "conn-read") == 0)
+	    strcmp(name, "conn-read") == 0 || strcmp(name, "conn-read-ticket") == 0)
 		return recv_target(name);
 	if (strcmp(name, "install-raw") == 0 || strcmp(name, "install") == 0)
 		return install_target(name);

@@ -40,7 +40,7 @@ if [ "${1:-}" = --inner ]; then
 	echo "userspace instructions per call (valgrind --tool=callgrind; the kernel's work is not counted)"
 	ratio() { awk -v a="$1" -v b="$2" 'BEGIN { print a / b }'; }
 	declare -A per_call
-	for target in recv-raw recv-record conn-read install-raw install; do
+	for target in recv-raw recv-record conn-read conn-read-ticket install-raw install; do
 		out=$(mktemp -d)
 		fn=cg_${target//-/_}
 		if ! valgrind --tool=callgrind --callgrind-out-file="$out/cg.%p" --collect-atstart=no \
@@ -59,6 +59,7 @@ if [ "${1:-}" = --inner ]; then
 	printf '  %-58s %8d  %5.2fx  (%.2fx ktls_recv_record)\n' "receive a 16 KiB record: ktls_conn_read()" \
 		"${per_call[conn-read]}" "$(ratio "${per_call[conn-read]}" "${per_call[recv-raw]}")" \
 		"$(ratio "${per_call[conn-read]}" "${per_call[recv-record]}")"
+	printf '  %-58s %8d\n' "a ticket record, then a 16 KiB record: ktls_conn_read() x2" "${per_call[conn-read-ticket]}"
 	printf '  %-58s %8d\n' "install TX+RX: setsockopt x3, bytes precomputed" "${per_call[install-raw]}"
 	printf '  %-58s %8d  %5.2fx\n' "install TX+RX: ktls_install() x2 from secrets (HKDF)" "${per_call[install]}" \
 		"$(ratio "${per_call[install]}" "${per_call[install-raw]}")"
