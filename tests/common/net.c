@@ -12,6 +12,8 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <ktls.h>
+
 #include "net.h"
 
 int tcp_pair(int *client, int *server, int v6)
@@ -180,4 +182,20 @@ int not_tcp_socket(void)
 		abort();
 	close(sv[1]);
 	return sv[0];
+}
+
+int first_alert(int fd, int flags, int fatal_only, uint8_t *level)
+{
+	uint8_t buf[KTLS_RECORD_MAX], type;
+
+	for (;;) {
+		ssize_t n = ktls_recv_record(fd, buf, sizeof(buf), &type, flags);
+		if (n <= 0)
+			return -1;
+		if (type != KTLS_RECORD_ALERT || n != 2 || (fatal_only && buf[0] != KTLS_ALERT_LEVEL_FATAL))
+			continue;
+		if (level)
+			*level = buf[0];
+		return buf[1];
+	}
 }

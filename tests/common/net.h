@@ -28,6 +28,10 @@ void pattern_fill(uint64_t seed, uint64_t off, uint8_t *buf, size_t len);
 size_t pattern_check(uint64_t seed, uint64_t off, const uint8_t *buf, size_t len);
 /* Write or read exactly len bytes with write()/read(); 0 or -errno (-EPIPE on EOF). */
 int write_all(int fd, const void *buf, size_t len);
+/* The description of the first alert record received on kTLS socket fd (its level in *level
+ * unless NULL), other records skipped, warnings too unless fatal_only; -1 when none came before
+ * the end of the stream, a receive error or (flags MSG_DONTWAIT) an empty queue. */
+int first_alert(int fd, int flags, int fatal_only, uint8_t *level);
 int read_all(int fd, void *buf, size_t len);
 
 #endif

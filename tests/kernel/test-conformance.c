@@ -230,21 +230,6 @@ static ssize_t target_read(struct arena *a, uint8_t *buf, size_t len)
 	return SSL_get_error(a->ssl, n) == SSL_ERROR_ZERO_RETURN ? 0 : -EPROTO;
 }
 
-/* The first alert the target sent the hostile: its description, or NO_ALERT (none before the
- * end of the stream or 10 s). Warnings are skipped unless `warning_too`. */
-static int alert_back(struct arena *a, int warning_too)
-{
-	uint8_t buf[KTLS_RECORD_MAX], type;
-
-	for (;;) {
-		ssize_t n = ktls_recv_record(a->hostile_fd, buf, sizeof(buf), &type, 0);
-		if (n <= 0)
-			return NO_ALERT;
-		if (type == KTLS_RECORD_ALERT && n == 2 && (warning_too || buf[0] == KTLS_ALERT_LEVEL_FATAL))
-			return buf[1];
-	}
-}
-
 /* What a hostile sends: it may use the arena freely. */
 typedef void hostile_fn(struct arena *a);
 
@@ -287,56 +272,11 @@ static void plaintext_too_long(struct arena *a)
 	send_sealed(a, KTLS_RECORD_APPLICATION_DATA, data, sizeof(data), 0);
 }
 
-static void padding_too_long(struct arena *a)
-{
-	send_sealed(a, KTLS_RECORD_APPLICATION_DATA, "x", 1, 1u << 14);
-}
-
-static void content_type_zero(struct arena *a)
-{
-	send_sealed(a, 0, NULL, 0, 16); /* inner plaintext all zeros: no content type */
-}
-
-static void empty_alert(struct arena *a)
-{
-	send_sealed(a, KTLS_RECORD_ALERT, NULL, 0, 0);
-}
-
-static void change_cipher_spec(struct arena *a)
-{
-	send_sealed(a, KTLS_RECORD_CHANGE_CIPHER_SPEC, "\x01", 1, 0);
-}
-
-static void key_update_2(struct arena *a)
-{
-	send_sealed(a, KTLS_RECORD_HANDSHAKE, "\x18\x00\x00\x01\x02", 5, 0);
-}
-
-static void key_update_255(struct arena *a)
-{
-	send_sealed(a, KTLS_RECORD_HANDSHAKE, "\x18\x00\x00\x01\xff", 5, 0);
-}
-
-static void key_update_empty(struct arena *a)
-{
-	send_sealed(a, KTLS_RECORD_HANDSHAKE, "\x18\x00\x00\x00", 4, 0);
-}
-
-static void key_update_oversized(struct arena *a)
-{
-	send_sealed(a, KTLS_RECORD_HANDSHAKE, "\x18\x00\x00\x02\x00\x00", 6, 0);
-}
-
 static void key_update_around_data(struct arena *a)
 {
 	send_sealed(a, KTLS_RECORD_HANDSHAKE, "\x18\x00", 2, 0);
 	send_sealed(a, KTLS_RECORD_APPLICATION_DATA, "data", 4, 0);
 	send_sealed(a, KTLS_RECORD_HANDSHAKE, "\x00\x01\x00", 3, 0);
-}
-
-static void two_key_updates_in_a_record(struct arena *a)
-{
-	send_sealed(a, KTLS_RECORD_HANDSHAKE, "\x18\x00\x00\x01\x00\x18\x00\x00\x01\x00", 10, 0);
 }
 
 /* Legal: a KeyUpdate over two records, then data under the new key. */
@@ -364,39 +304,65 @@ static void hello_request(struct arena *a)
 
 struct hostile_case {
 	const char *name;
-	hostile_fn *send;
+	hostile_fn *send; /* NULL: one record of type, bytes, len and pad zeros */
+	struct {
+		uint8_t type;
+		const char *bytes;
+		size_t len, pad;
+	} record;
 	uint16_t version; /* 0: both */
 	int err;          /* what ktls_conn_read() returns */
 	int alert;        /* the alert the RFCs require, or KEEPS_GOING */
 	int openssl;      /* 1: OpenSSL answers with the same alert */
 };
 
+#define RECORD(type, bytes, pad) { type, bytes, sizeof(bytes) - 1, pad }
+#define HS KTLS_RECORD_HANDSHAKE
+#define RFC8446 KTLS_TLS_1_3
+
 static const struct hostile_case cases[] = {
-	{ "flipped tag bit", flipped_tag, 0, -EBADMSG, KTLS_ALERT_BAD_RECORD_MAC, 1 },
-	{ "flipped ciphertext bit", flipped_ciphertext, 0, -EBADMSG, KTLS_ALERT_BAD_RECORD_MAC, 1 },
+	{ "flipped tag bit", flipped_tag, { 0 }, 0,
+	  -EBADMSG, KTLS_ALERT_BAD_RECORD_MAC, 1 },
+	{ "flipped ciphertext bit", flipped_ciphertext, { 0 }, 0,
+	  -EBADMSG, KTLS_ALERT_BAD_RECORD_MAC, 1 },
 	/* OpenSSL says internal_error for TLS 1.2 */
-	{ "ciphertext shorter than the tag", truncated, 0, -EBADMSG, KTLS_ALERT_BAD_RECORD_MAC, 0 },
-	{ "ciphertext over the limit", ciphertext_too_long, 0, -EMSGSIZE, KTLS_ALERT_RECORD_OVERFLOW, 1 },
-	{ "plaintext of 2^14 + 1", plaintext_too_long, KTLS_TLS_1_3, -EMSGSIZE, KTLS_ALERT_RECORD_OVERFLOW, 1 },
+	{ "ciphertext shorter than the tag", truncated, { 0 }, 0,
+	  -EBADMSG, KTLS_ALERT_BAD_RECORD_MAC, 0 },
+	{ "ciphertext over the limit", ciphertext_too_long, { 0 }, 0,
+	  -EMSGSIZE, KTLS_ALERT_RECORD_OVERFLOW, 1 },
+	{ "plaintext of 2^14 + 1", plaintext_too_long, { 0 }, RFC8446,
+	  -EMSGSIZE, KTLS_ALERT_RECORD_OVERFLOW, 1 },
 	/* OpenSSL (3.0 to 3.6) does not count the padding against the limit */
-	{ "padding past the limit", padding_too_long, KTLS_TLS_1_3, -EMSGSIZE, KTLS_ALERT_RECORD_OVERFLOW, 0 },
-	/* The kernel cannot tell this from a bad tag (KERNEL.md): RFC 8446 §5.4 wants unexpected_message. */
-	{ "inner content type 0", content_type_zero, KTLS_TLS_1_3, -EBADMSG, KTLS_ALERT_BAD_RECORD_MAC, 0 },
-	{ "empty alert record", empty_alert, KTLS_TLS_1_3, -EPROTO, KTLS_ALERT_UNEXPECTED_MESSAGE, 1 },
-	{ "change_cipher_spec after the handshake", change_cipher_spec, 0, -EPROTO, KTLS_ALERT_UNEXPECTED_MESSAGE, 1 },
-	{ "KeyUpdate request_update 2", key_update_2, KTLS_TLS_1_3, -EPROTO, KTLS_ALERT_ILLEGAL_PARAMETER, 1 },
-	{ "KeyUpdate request_update 255", key_update_255, KTLS_TLS_1_3, -EPROTO, KTLS_ALERT_ILLEGAL_PARAMETER, 1 },
-	{ "empty KeyUpdate", key_update_empty, KTLS_TLS_1_3, -EPROTO, KTLS_ALERT_DECODE_ERROR, 1 },
+	{ "padding past the limit", NULL, RECORD(KTLS_RECORD_APPLICATION_DATA, "x", 1u << 14), RFC8446,
+	  -EMSGSIZE, KTLS_ALERT_RECORD_OVERFLOW, 0 },
+	/* the kernel cannot tell this from a bad tag: RFC 8446 §5.4 (and OpenSSL) say unexpected_message */
+	{ "inner content type 0", NULL, RECORD(0, "", 16), RFC8446,
+	  -EBADMSG, KTLS_ALERT_BAD_RECORD_MAC, 0 },
+	{ "empty alert record", NULL, RECORD(KTLS_RECORD_ALERT, "", 0), RFC8446,
+	  -EPROTO, KTLS_ALERT_UNEXPECTED_MESSAGE, 1 },
+	{ "change_cipher_spec after the handshake", NULL, RECORD(KTLS_RECORD_CHANGE_CIPHER_SPEC, "\x01", 0), 0,
+	  -EPROTO, KTLS_ALERT_UNEXPECTED_MESSAGE, 1 },
+	{ "KeyUpdate request_update 2", NULL, RECORD(HS, "\x18\x00\x00\x01\x02", 0), RFC8446,
+	  -EPROTO, KTLS_ALERT_ILLEGAL_PARAMETER, 1 },
+	{ "KeyUpdate request_update 255", NULL, RECORD(HS, "\x18\x00\x00\x01\xff", 0), RFC8446,
+	  -EPROTO, KTLS_ALERT_ILLEGAL_PARAMETER, 1 },
+	{ "empty KeyUpdate", NULL, RECORD(HS, "\x18\x00\x00\x00", 0), RFC8446,
+	  -EPROTO, KTLS_ALERT_DECODE_ERROR, 1 },
 	/* a wrong length is decode_error (RFC 8446 §6.2, and tlsfuzzer); OpenSSL says illegal_parameter */
-	{ "oversized KeyUpdate", key_update_oversized, KTLS_TLS_1_3, -EPROTO, KTLS_ALERT_DECODE_ERROR, 0 },
-	{ "KeyUpdate fragmented around data", key_update_around_data, KTLS_TLS_1_3, -EPROTO,
-	  KTLS_ALERT_UNEXPECTED_MESSAGE, 1 },
-	{ "two KeyUpdates in one record", two_key_updates_in_a_record, KTLS_TLS_1_3, -EPROTO,
-	  KTLS_ALERT_UNEXPECTED_MESSAGE, 1 },
-	{ "KeyUpdate fragmented over two records", key_update_fragmented, KTLS_TLS_1_3, 0, KEEPS_GOING, 1 },
-	{ "GCM explicit nonce not the sequence number", explicit_nonces, KTLS_TLS_1_2, 0, KEEPS_GOING, 1 },
+	{ "oversized KeyUpdate", NULL, RECORD(HS, "\x18\x00\x00\x02\x00\x00", 0), RFC8446,
+	  -EPROTO, KTLS_ALERT_DECODE_ERROR, 0 },
+	{ "KeyUpdate fragmented around data", key_update_around_data, { 0 }, RFC8446,
+	  -EPROTO, KTLS_ALERT_UNEXPECTED_MESSAGE, 1 },
+	/* RFC 8446 §5.1: a KeyUpdate must end its record */
+	{ "two KeyUpdates in one record", NULL, RECORD(HS, "\x18\x00\x00\x01\x00\x18\x00\x00\x01\x00", 0), RFC8446,
+	  -EPROTO, KTLS_ALERT_UNEXPECTED_MESSAGE, 1 },
+	{ "KeyUpdate fragmented over two records", key_update_fragmented, { 0 }, RFC8446,
+	  0, KEEPS_GOING, 1 },
+	{ "GCM explicit nonce not the sequence number", explicit_nonces, { 0 }, KTLS_TLS_1_2,
+	  0, KEEPS_GOING, 1 },
 	/* to a client; OpenSSL is the server here, to which a HelloRequest is unexpected_message */
-	{ "HelloRequest", hello_request, KTLS_TLS_1_2, 0, KEEPS_GOING, 0 },
+	{ "HelloRequest", hello_request, { 0 }, KTLS_TLS_1_2,
+	  0, KEEPS_GOING, 0 },
 };
 
 /* The case against one target; returns the alert the target sent (NO_ALERT, or KEEPS_GOING when
@@ -408,21 +374,24 @@ static int run_case(const struct hostile_case *c, uint16_t suite, enum target ta
 	int alert;
 
 	arena_open(&a, suite, target);
-	c->send(&a);
+	if (c->send)
+		c->send(&a);
+	else
+		send_sealed(&a, c->record.type, c->record.bytes, c->record.len, c->record.pad);
 	ssize_t n = target_read(&a, buf, sizeof(buf));
 	if (target == OPENSSL && c->alert != KEEPS_GOING && n >= 0) {
 		alert = ACCEPTED;
 	} else if (c->alert == KEEPS_GOING && n == 5 && memcmp(buf, "after", 5) == 0) {
 		/* a HelloRequest is refused with a no_renegotiation warning, and reading goes on */
 		if (c->send == hello_request && target == LIBKTLS)
-			assert_int_equal(alert_back(&a, 1), KTLS_ALERT_NO_RENEGOTIATION);
+			assert_int_equal(first_alert(a.hostile_fd, 0, 0, NULL), KTLS_ALERT_NO_RENEGOTIATION);
 		alert = KEEPS_GOING;
 	} else {
 		if (target == LIBKTLS)
 			assert_int_equal(n, c->err);
 		else
 			assert_true(n < 0);
-		alert = alert_back(&a, 0);
+		alert = first_alert(a.hostile_fd, 0, 1, NULL);
 		/* nothing after the failure is accepted */
 		if (a.out.version == KTLS_TLS_1_3 || c->send != ciphertext_too_long)
 			send_sealed(&a, KTLS_RECORD_APPLICATION_DATA, "later", 5, 0);

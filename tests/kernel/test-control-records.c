@@ -464,22 +464,6 @@ static void peer_and_conn(int *a, int *b, struct ktls_conn **c, int tls13)
 	assert_int_equal(ktls_conn_open(*b, suite, tls13 ? &y13 : &y12, seq, tls13 ? &x13 : &x12, seq, NULL, c), 0);
 }
 
-/* The first alert a received; -1 when none came. */
-static int alert_at(int a, uint8_t *level)
-{
-	uint8_t buf[KTLS_RECORD_MAX], type;
-
-	for (;;) {
-		ssize_t n = ktls_recv_record(a, buf, sizeof(buf), &type, MSG_DONTWAIT);
-		if (n <= 0)
-			return -1;
-		if (type == KTLS_RECORD_ALERT && n == 2) {
-			*level = buf[0];
-			return buf[1];
-		}
-	}
-}
-
 /* Review item 1: after our close_notify and SHUT_WR, the peer's HelloRequest (and, where the
  * kernel can rekey, KeyUpdate with update_requested), data and close_notify arrive, then its
  * reset: the answer cannot go out (EPIPE), yet every read delivers what arrived, then the end. */
@@ -544,7 +528,7 @@ static void test_write_more_with_refusal_pending(void **state)
 	assert_int_equal(ktls_conn_send_pending(c), 0);
 	assert_int_equal(ktls_conn_write(c, "!", 1, 0), 1);
 	usleep(100000);
-	assert_int_equal(alert_at(a, &level), KTLS_ALERT_NO_RENEGOTIATION);
+	assert_int_equal(first_alert(a, MSG_DONTWAIT, 0, &level), KTLS_ALERT_NO_RENEGOTIATION);
 	assert_int_equal(level, KTLS_ALERT_LEVEL_WARNING);
 	assert_int_equal(ktls_recv_record(a, buf, sizeof(buf), &type, 0), 5);
 	assert_memory_equal(buf, "more!", 5);
@@ -573,7 +557,7 @@ static void test_record_rules_whatever_the_buffer(void **state)
 	assert_int_equal(ktls_conn_key_usage(c, &u), 0);
 	assert_int_equal(u.rx_generation, 0);
 	usleep(100000);
-	assert_int_equal(alert_at(a, &level), KTLS_ALERT_UNEXPECTED_MESSAGE);
+	assert_int_equal(first_alert(a, MSG_DONTWAIT, 0, &level), KTLS_ALERT_UNEXPECTED_MESSAGE);
 	assert_int_equal(level, KTLS_ALERT_LEVEL_FATAL);
 	ktls_conn_free(c);
 	close(a);
@@ -584,7 +568,7 @@ static void test_record_rules_whatever_the_buffer(void **state)
 		assert_int_equal(ktls_send_record(a, KTLS_RECORD_ALERT, "\x01\x00\x00", 3, 0), 3);
 		assert_int_equal(ktls_conn_read(c, buf, 2, 0), -EPROTO);
 		usleep(100000);
-		assert_int_equal(alert_at(a, &level), tls13 ? KTLS_ALERT_DECODE_ERROR : KTLS_ALERT_UNEXPECTED_MESSAGE);
+		assert_int_equal(first_alert(a, MSG_DONTWAIT, 0, &level), tls13 ? KTLS_ALERT_DECODE_ERROR : KTLS_ALERT_UNEXPECTED_MESSAGE);
 		ktls_conn_free(c);
 		close(a);
 		close(b);

@@ -147,20 +147,6 @@ static void test_right_after_the_handshake(void **state)
 	openssl_pair_close(&p);
 }
 
-/* The first alert a connection's peer sent on fd; -1 when none. */
-static int alert_on(int fd)
-{
-	uint8_t buf[KTLS_RECORD_MAX], type;
-
-	for (;;) {
-		ssize_t n = ktls_recv_record(fd, buf, sizeof(buf), &type, MSG_DONTWAIT);
-		if (n <= 0)
-			return -1;
-		if (type == KTLS_RECORD_ALERT && n == 2)
-			return buf[1];
-	}
-}
-
 /* Each end knows its role after the hand-off: the server refuses what only servers send (a
  * HelloRequest, a TLS 1.3 NewSessionTicket), the client a ClientHello, with unexpected_message. */
 static void test_roles_known_after_handoff(void **state)
@@ -190,7 +176,7 @@ static void test_roles_known_after_handoff(void **state)
 		assert_int_equal(ktls_send_handshake(from_fd, cases[i].type, ticket_body, len, 0), 0);
 		assert_int_equal(ktls_conn_read(to, buf, sizeof(buf), 0), -EPROTO);
 		usleep(100000);
-		assert_int_equal(alert_on(from_fd), KTLS_ALERT_UNEXPECTED_MESSAGE);
+		assert_int_equal(first_alert(from_fd, MSG_DONTWAIT, 0, NULL), KTLS_ALERT_UNEXPECTED_MESSAGE);
 		ktls_conn_free(client);
 		ktls_conn_free(server);
 		openssl_pair_close(&p);
