@@ -292,8 +292,11 @@ __attribute__((noinline)) static ssize_t conn_read_slow(struct ktls_conn *c, voi
 							ssize_t received)
 {
 	for (;;) {
-		if (c->error)
+		if (c->error) { /* the fatal alert a full send buffer held back goes out now */
+			if (c->reader->state == FAILED)
+				(void)ktls_reader_failed(&c->sys, c->reader, c->fd);
 			return c->error;
+		}
 		int r = take_protocol_messages(c);
 		if (r < 0)
 			return r;

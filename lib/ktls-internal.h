@@ -118,6 +118,8 @@ ssize_t ktls_reader_receive(const struct ktls_sys *sys, struct ktls_reader *r, i
 			    int flags, ssize_t received);
 /* Put the reader in its failed state and send the fatal alert `alert` to the peer. Returns error. */
 int ktls_reader_abort(const struct ktls_sys *sys, struct ktls_reader *r, int fd, int error, uint8_t alert);
+/* A failed reader's error; its fatal alert is sent if it has not gone out yet. */
+int ktls_reader_failed(const struct ktls_sys *sys, struct ktls_reader *r, int fd);
 /* The type of the next message the reader would hand out, or -1. */
 int ktls_reader_peek_type(const struct ktls_reader *r);
 /* 1 when bytes beyond the messages already handed out are buffered. */

@@ -299,7 +299,7 @@ int ktls_reader_has_more(const struct ktls_reader *r)
 
 /* The failed reader's error, after its fatal alert went out: once, without waiting (a full send
  * buffer leaves it for the next call). Without kTLS TX keys nothing is sent. */
-static int failed(const struct ktls_sys *sys, struct ktls_reader *r, int fd)
+int ktls_reader_failed(const struct ktls_sys *sys, struct ktls_reader *r, int fd)
 {
 	if (r->have_alert_to_send && !r->alert_sent) {
 		const uint8_t a[2] = { r->alert_to_send.level, r->alert_to_send.description };
@@ -312,7 +312,7 @@ static int failed(const struct ktls_sys *sys, struct ktls_reader *r, int fd)
 int ktls_reader_abort(const struct ktls_sys *sys, struct ktls_reader *r, int fd, int error, uint8_t alert)
 {
 	fail(r, error, alert);
-	return failed(sys, r, fd);
+	return ktls_reader_failed(sys, r, fd);
 }
 
 /* The kernel's receive failed. A record that failed authentication (EBADMSG; it also sets the
@@ -341,8 +341,9 @@ static ssize_t receive_control(const struct ktls_sys *sys, struct ktls_reader *r
 	int ret = reserve(r, KTLS_RECORD_MAX); /* the record is gone from the kernel once received */
 	if (ret < 0)
 		return ret;
-	/* Control records are consumed even when peeking. */
-	ssize_t n = sys->recv_record(sys->ctx, fd, r->buf + r->end, KTLS_RECORD_MAX, &type, flags & ~MSG_PEEK);
+	/* Control records are consumed even when peeking, and one is all a receive waits for. */
+	ssize_t n = sys->recv_record(sys->ctx, fd, r->buf + r->end, KTLS_RECORD_MAX, &type,
+				     flags & ~(MSG_PEEK | MSG_WAITALL));
 	if (n < 0)
 		return receive_failed(sys, r, fd, n);
 	if (n == 0 && type == 0) { /* the end of the stream (an empty record has its type) */
@@ -352,7 +353,7 @@ static ssize_t receive_control(const struct ktls_sys *sys, struct ktls_reader *r
 	}
 	ret = feed_record(r, type, r->buf + r->end, (size_t)n, 1);
 	if (ret < 0 && ret != -ENOMSG)
-		return r->state == FAILED ? failed(sys, r, fd) : ret;
+		return r->state == FAILED ? ktls_reader_failed(sys, r, fd) : ret;
 	return ret == 1;
 }
 
@@ -363,7 +364,7 @@ ssize_t ktls_reader_receive(const struct ktls_sys *sys, struct ktls_reader *r, i
 		if (r->state == CLOSED)
 			return 0;
 		if (r->state == FAILED)
-			return failed(sys, r, fd);
+			return ktls_reader_failed(sys, r, fd);
 		if (r->ready > r->start)
 			return -ENOMSG;
 		release(r); /* every message was taken: an empty buffer must not take data */

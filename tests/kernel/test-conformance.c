@@ -296,6 +296,13 @@ static void explicit_nonces(struct arena *a)
 	send_sealed(a, KTLS_RECORD_APPLICATION_DATA, "after", 5, 0);
 }
 
+/* Legal in TLS 1.3 (RFC 8446 §5.1, a traffic-analysis countermeasure): not the end of the stream. */
+static void empty_data(struct arena *a)
+{
+	send_sealed(a, KTLS_RECORD_APPLICATION_DATA, "", 0, 0);
+	send_sealed(a, KTLS_RECORD_APPLICATION_DATA, "after", 5, 0);
+}
+
 static void hello_request(struct arena *a)
 {
 	send_sealed(a, KTLS_RECORD_HANDSHAKE, "\x00\x00\x00\x00", 4, 0);
@@ -357,6 +364,8 @@ static const struct hostile_case cases[] = {
 	{ "two KeyUpdates in one record", NULL, RECORD(HS, "\x18\x00\x00\x01\x00\x18\x00\x00\x01\x00", 0), RFC8446,
 	  -EPROTO, KTLS_ALERT_UNEXPECTED_MESSAGE, 1 },
 	{ "KeyUpdate fragmented over two records", key_update_fragmented, { 0 }, RFC8446,
+	  0, KEEPS_GOING, 1 },
+	{ "empty application data record", empty_data, { 0 }, RFC8446,
 	  0, KEEPS_GOING, 1 },
 	{ "GCM explicit nonce not the sequence number", explicit_nonces, { 0 }, KTLS_TLS_1_2,
 	  0, KEEPS_GOING, 1 },

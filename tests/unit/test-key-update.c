@@ -887,6 +887,35 @@ static void test_fatal_alerts_sent(void **state)
 	}
 }
 
+/* A fatal alert that a full send buffer held back goes out with the next call, once: for a
+ * failure of the reader (a bad record) and of the connection (a malformed KeyUpdate). */
+static void test_fatal_alert_retried(void **state)
+{
+	static const uint8_t bad_ku[] = { KTLS_HANDSHAKE_KEY_UPDATE, 0, 0, 1, 7 };
+	static const uint8_t empty_alert[1];
+	uint8_t buf[64];
+	struct pair p;
+
+	(void)state;
+	for (int connection_level = 0; connection_level < 2; connection_level++) {
+		pair_open(&p, 0x1301, 1, NULL);
+		if (connection_level)
+			assert_int_equal(p.sys.send_record(p.sys.ctx, 0, KTLS_RECORD_HANDSHAKE, bad_ku, 5, 0), 5);
+		else
+			assert_int_equal(p.sys.send_record(p.sys.ctx, 0, KTLS_RECORD_ALERT, empty_alert, 0, 0), 0);
+		kernel_double_fail_sends(p.d, 1, EAGAIN);
+		assert_int_equal(ktls_conn_read(p.c[1], buf, sizeof(buf), 0), -EPROTO);
+		assert_int_equal(alert_received(&p, 0), -1);
+		kernel_double_fail_sends(p.d, 1, 0);
+		assert_int_equal(ktls_conn_read(p.c[1], buf, sizeof(buf), 0), -EPROTO);
+		assert_int_equal(alert_received(&p, 0), connection_level ? KTLS_ALERT_ILLEGAL_PARAMETER
+									 : KTLS_ALERT_UNEXPECTED_MESSAGE);
+		assert_int_equal(ktls_conn_read(p.c[1], buf, sizeof(buf), 0), -EPROTO);
+		assert_int_equal(alert_received(&p, 0), -1);
+		pair_close(&p);
+	}
+}
+
 /* Send a KeyUpdate from end 0 by hand, cut into records at `cuts`, then install its next TX key. */
 static void send_fragmented_key_update(struct pair *p, int requested, const size_t *cuts, size_t ncuts)
 {
@@ -1031,6 +1060,7 @@ int main(void)
 		cmocka_unit_test(test_write_more_sends_pending_answer),
 		cmocka_unit_test(test_record_rules_whatever_the_buffer),
 		cmocka_unit_test(test_fatal_alerts_sent),
+		cmocka_unit_test(test_fatal_alert_retried),
 		cmocka_unit_test(test_fragmented_key_update),
 		cmocka_unit_test(test_strerror_of_int_min),
 		cmocka_unit_test(test_role_refuses_the_other_roles_messages),
