@@ -161,15 +161,16 @@ static int full_socket(int sp[2])
  * tell: a later gnutls_record_recv() clears it. */
 static int gnutls_holds_unsent(gnutls_session_t session)
 {
-	int recv_fd, send_fd, sp[2];
+	gnutls_transport_ptr_t recv_ptr, send_ptr; /* an application's may be pointers: kept whole */
+	int sp[2];
 
-	gnutls_transport_get_int2(session, &recv_fd, &send_fd);
+	gnutls_transport_get_ptr2(session, &recv_ptr, &send_ptr);
 	int r = full_socket(sp);
 	if (r < 0)
 		return r;
-	gnutls_transport_set_int2(session, recv_fd, sp[0]);
+	gnutls_transport_set_ptr2(session, recv_ptr, (gnutls_transport_ptr_t)(intptr_t)sp[0]);
 	ssize_t n = gnutls_record_send(session, NULL, 0);
-	gnutls_transport_set_int2(session, recv_fd, send_fd);
+	gnutls_transport_set_ptr2(session, recv_ptr, send_ptr);
 	close(sp[0]);
 	close(sp[1]);
 	return n == GNUTLS_E_INVALID_REQUEST ? 0 : -EAGAIN;

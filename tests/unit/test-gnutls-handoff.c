@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
 #include <linux/sockios.h>
@@ -275,6 +276,45 @@ static void test_unsent_tail_held_by_gnutls(void **state)
 	}
 }
 
+/* An application's own transport: a pointer, with its push and pull functions. */
+struct app_transport {
+	int fd;
+};
+
+static ssize_t app_push(gnutls_transport_ptr_t ptr, const void *data, size_t len)
+{
+	return send(((struct app_transport *)ptr)->fd, data, len, MSG_NOSIGNAL);
+}
+
+static ssize_t app_pull(gnutls_transport_ptr_t ptr, void *data, size_t len)
+{
+	return recv(((struct app_transport *)ptr)->fd, data, len, 0);
+}
+
+/* The check for an unsent tail swaps the session's transport for a moment: a pointer transport
+ * must come back exactly as it was (restored through ints, it was cut to 32 bits). */
+static void test_pointer_transport_kept(void **state)
+{
+	struct ktls_conn *conn = NULL;
+	struct pair p;
+	int fd = not_tcp_socket();
+
+	(void)state;
+	pair_open(&p, 0x1301, 1, 0);
+	struct app_transport *t = malloc(sizeof(*t));
+	assert_non_null(t);
+	t->fd = p.cfd;
+	gnutls_transport_set_ptr(p.client, t);
+	gnutls_transport_set_push_function(p.client, app_push);
+	gnutls_transport_set_pull_function(p.client, app_pull);
+	assert_int_equal(ktls_gnutls_handoff(p.client, fd, NULL, &conn), -ESOCKTNOSUPPORT);
+	assert_ptr_equal(gnutls_transport_get_ptr(p.client), t);
+	expect_usable(&p);
+	close(fd);
+	pair_close(&p);
+	free(t);
+}
+
 static void test_arguments(void **state)
 {
 	struct ktls_conn *conn = NULL;
@@ -294,6 +334,7 @@ int main(void)
 		cmocka_unit_test(test_data_held_by_gnutls),
 		cmocka_unit_test(test_arguments),
 		cmocka_unit_test(test_unsent_tail_held_by_gnutls),
+		cmocka_unit_test(test_pointer_transport_kept),
 		cmocka_unit_test(test_client_role_after_handoff),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
