@@ -21,8 +21,8 @@ if [ "${1:-}" = --inner ]; then # in the VM: dist_bench:run(Mode, MiB, Conns) fo
 	shift 4
 	export HOME=${TMPDIR:-/tmp}
 	ebin=$(mktemp -d)
-	erlc -o "$ebin" "$root"/examples/beam/src/*.erl "$here/dist_bench.erl" || exit 1
-	export LIBKTLS_NIF_DIR=$build/examples/beam
+	erlc -o "$ebin" "$root"/erlang/src/*.erl "$here/dist_bench.erl" || exit 1
+	export LIBKTLS_NIF_DIR=$build/erlang
 	for mode in "$@"; do
 		erl -noshell -pa "$ebin" -eval "dist_bench:run($mode, $mib, $conns), halt()." || exit 1
 	done
@@ -32,7 +32,7 @@ fi
 build=$(cd "${1:-$root/build}" && pwd) || exit 1
 meson compile -C "$build" >/dev/null || { echo "dist-bench: the build failed" >&2; exit 1; }
 plugin=$build/bench/insn-count.so
-[ -e "$plugin" ] && [ -e "$build/examples/beam/libktls_nif.so" ] ||
+[ -e "$plugin" ] && [ -e "$build/erlang/libktls_nif.so" ] ||
 	{ echo "dist-bench: $build lacks the plugin or the NIF (-Dexamples=true, Erlang installed)" >&2; exit 1; }
 mib=${KTLS_BENCH_MIB:-128} conns=${KTLS_BENCH_CONNS:-8}
 modes=${KTLS_BENCH_MODES:-tcp tls otp_ktls libktls}

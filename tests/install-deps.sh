@@ -5,6 +5,7 @@ packages=(meson ninja-build pkg-config gcc g++ python3 libssl-dev libmnl-dev lib
 	  qemu-system-x86 busybox-static kmod cpio gzip xz-utils iproute2
 	  clang libclang-rt-14-dev valgrind abigail-tools libgnutls28-dev
 	  erlang-base erlang-dev erlang-crypto erlang-ssl erlang-public-key erlang-asn1 erlang-eunit
+	  erlang-dialyzer erlang-edoc erlang-syntax-tools rebar3 elixir
 	  mmdebstrap gnutls-bin curl)
 sudo=
 [ "$(id -u)" = 0 ] || sudo=sudo

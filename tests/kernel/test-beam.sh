@@ -1,8 +1,8 @@
 #!/bin/bash
-# The Erlang NIF example's EUnit suite on a kTLS kernel (examples/beam).
-# usage: test-beam.sh   (KTLS_BEAM: the built example; KTLS_TOOL, KTLS_EXAMPLES as for the suite)
+# The BEAM application's kernel EUnit suite on a kTLS kernel (erlang/).
+# usage: test-beam.sh   (KTLS_BEAM: its build directory; KTLS_TOOL, KTLS_EXAMPLES as for the suite)
 set -u
-beam=${KTLS_BEAM:?KTLS_BEAM must name the directory of the built BEAM example}
+beam=${KTLS_BEAM:?KTLS_BEAM must name the build directory of the BEAM application}
 command -v erl >/dev/null || { echo "skip: Erlang/OTP is not installed"; exit 77; }
 if ! "${KTLS_TOOL:?}" probe >/dev/null; then # exit 3: no kTLS (ktls(1))
 	[ -n "${KTLS_IN_VM:-}" ] && { echo "FAIL: inside the test VM but the kernel has no kTLS"; exit 1; }
@@ -16,7 +16,7 @@ release=$(erl -noshell -eval 'io:put_chars(erlang:system_info(otp_release)), hal
 echo "# Erlang/OTP $release"
 modules=$beam
 if [ "$release" != "$(cat "$beam/otp-release")" ]; then
-	src=$(cd "$(dirname "$0")/../../examples/beam" && pwd)
+	src=$(cd "$(dirname "$0")/../../erlang" && pwd)
 	modules=$(mktemp -d)
 	trap 'rm -rf "$modules"' EXIT
 	erlc -o "$modules" "$src"/src/*.erl "$src"/test/*.erl || { echo "FAIL: erlc of OTP $release"; exit 1; }

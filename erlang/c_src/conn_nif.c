@@ -305,7 +305,7 @@ static ERL_NIF_TERM written(ErlNifEnv *env, struct conn_res *c, size_t len)
 
 /* conn_send(Conn, IoData) -> ok | wait (the rest goes with conn_flush/1 after ready_output) |
  * {error, Reason}; {error, ebusy}: the key reached its record limit and this kernel cannot
- * replace it. Only call it while nothing waits. */
+ * replace it; {error, eagain}, nothing sent: an earlier write still waits. */
 ERL_NIF_TERM nif_conn_send(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[])
 {
 	ErlNifBinary data;
@@ -319,7 +319,7 @@ ERL_NIF_TERM nif_conn_send(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[])
 	enif_mutex_lock(c->lock);
 	if (c->fd < 0 || c->out) {
 		enif_mutex_unlock(c->lock);
-		return error_tuple(env, c->fd < 0 ? -EBADF : -EBUSY);
+		return error_tuple(env, c->fd < 0 ? -EBADF : -EAGAIN);
 	}
 	int ret = write_some(c, data.data, data.size, &off);
 	if (ret == 0) {
@@ -371,7 +371,7 @@ ERL_NIF_TERM nif_conn_flush(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[])
 }
 
 /* conn_update_keys(Conn, RequestPeer) -> ok | {error, Reason}: {error, ebusy} where the kernel
- * cannot replace keys, with nothing sent. Only call it while nothing waits (conn_send/2). */
+ * cannot replace keys, {error, eagain} while a write waits; nothing sent either way. */
 ERL_NIF_TERM nif_conn_update_keys(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[])
 {
 	struct conn_res *c;
@@ -384,7 +384,7 @@ ERL_NIF_TERM nif_conn_update_keys(ErlNifEnv *env, int argc, const ERL_NIF_TERM a
 	if (!request && !enif_is_identical(argv[1], atom(env, "false")))
 		return enif_make_badarg(env);
 	enif_mutex_lock(c->lock);
-	ret = c->fd < 0 ? -EBADF : c->out ? -EBUSY : ktls_conn_update_keys(c->conn, request);
+	ret = c->fd < 0 ? -EBADF : c->out ? -EAGAIN : ktls_conn_update_keys(c->conn, request);
 	if (ret == 0)
 		c->records_unchecked = 0;
 	enif_mutex_unlock(c->lock);

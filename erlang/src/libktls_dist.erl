@@ -44,7 +44,8 @@ close(Listen) -> gen_tcp:close(Listen).
 is_node_name(Node) -> inet_tcp_dist:is_node_name(Node).
 
 %% @doc Update our key on the link to Node now (asking the peer to update its own too when
-%% `RequestPeer'): `ok', or `{error, ebusy}' where the kernel cannot replace keys.
+%% `RequestPeer'): `ok', `{error, ebusy}' where the kernel cannot replace keys, or `{error,
+%% eagain}' while a write waits (nothing sent: try again).
 -spec update_keys(node(), boolean()) -> ok | {error, term()}.
 update_keys(Node, RequestPeer) -> call_node(Node, {update_keys, RequestPeer}).
 

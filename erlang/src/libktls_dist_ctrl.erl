@@ -300,6 +300,7 @@ send_error(ebusy) -> {key_limit_reached, ebusy};
 send_error(Reason) -> {libktls, Reason}.
 
 %% The VM is taking the link down (dist_ctrl_put_data failed): our supervisor's exit follows.
+-spec taken_down(#st{}) -> no_return().
 taken_down(St) ->
     receive
         {'EXIT', Sup, Reason} when Sup =:= St#st.sup -> end_link(St, Reason)
@@ -307,6 +308,7 @@ taken_down(St) ->
             end_link(St, connection_closed)
     end.
 
+-spec end_link(#st{}, term()) -> no_return().
 end_link(#st{conn = Conn}, Reason) ->
     ok = libktls:conn_close(Conn),
     exit(Reason).

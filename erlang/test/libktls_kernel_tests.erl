@@ -1,6 +1,7 @@
 %% SPDX-License-Identifier: MIT
-%% libktls from Erlang on a kTLS kernel (the test VM): gen_tcp sockets keyed from Erlang, control
-%% records on socket-module sockets, and an ssl connection handed over to the kernel.
+%% libktls from Erlang on a kTLS kernel (the test VMs): gen_tcp sockets keyed from Erlang, control
+%% records on socket-module sockets, ssl connections handed over to the kernel, libktls
+%% connections (KeyUpdates, alerts, several processes on one, the owner's exit) and distribution.
 -module(libktls_kernel_tests).
 -include_lib("eunit/include/eunit.hrl").
 
@@ -137,51 +138,108 @@ socket_fatal_alert_test() ->
 %% several generations, our own updates with and without update_requested, the peer's request
 %% answered before its next data, each generation's data checked. Where it cannot: our update is
 %% refused with nothing sent, and the peer's KeyUpdate is reported as ekeyexpired.
-socket_key_update_test() ->
-    {C, S} = socket_pair(),
-    Up = crypto:strong_rand_bytes(32),
-    Down = crypto:strong_rand_bytes(32),
-    {ok, CFd} = libktls:fd(C),
-    {ok, SFd} = libktls:fd(S),
-    [ok = libktls:install(Fd, Dir, 16#1301, #{secret => Secret}, 0)
-     || {Fd, Dir, Secret} <- [{CFd, tx, Up}, {CFd, rx, Down}, {SFd, rx, Up}, {SFd, tx, Down}]],
-    {ok, CK} = libktls:keys_new(16#1301, Up, Down),
-    {ok, SK} = libktls:keys_new(16#1301, Down, Up),
-    {ok, CR} = libktls:reader_new('tlsv1.3'),
-    {ok, SR} = libktls:reader_new('tlsv1.3'),
+%% KeyUpdates on socket-module sockets, through connections (the one KeyUpdate API): the
+%% client updates four times, asking the server to answer twice; data checked after each. Where
+%% the kernel cannot replace keys, our update is ebusy with nothing sent, and the peer's
+%% KeyUpdate ends the read with ekeyexpired.
+socket_conn_key_update_test() ->
+    {CConn, SConn} = conn_pair(),
     {ok, #{rekey := Rekey}} = libktls:probe_kernel(),
     case Rekey of
         true ->
-            Rounds = [false, true, false, true],
             [begin
-                 ok = libktls:update_keys(CFd, CK, Request),
+                 ok = libktls:conn_update_keys(CConn, Request),
                  ToServer = crypto:strong_rand_bytes(10000),
-                 ok = socket:send(C, ToServer),
-                 ?assertEqual(ToServer, recv_data(S, SR, SK, byte_size(ToServer))),
+                 ok = conn_send(CConn, ToServer),
+                 ?assertEqual(ToServer, conn_recv_exact(SConn, byte_size(ToServer), <<>>)),
                  ToClient = crypto:strong_rand_bytes(10000),
-                 ok = socket:send(S, ToClient),
-                 ?assertEqual(ToClient, recv_data(C, CR, CK, byte_size(ToClient)))
-             end || Request <- Rounds],
-            %% the client updated 4 times; the server answered the 2 requests
-            ?assertEqual(#{tx => 4, rx => 2}, libktls:key_generations(CK)),
-            ?assertEqual(#{tx => 2, rx => 4}, libktls:key_generations(SK));
+                 ok = conn_send(SConn, ToClient),
+                 ?assertEqual(ToClient, conn_recv_exact(CConn, byte_size(ToClient), <<>>))
+             end || Request <- [false, true, false, true]],
+            ?assertMatch({ok, #{tx_generation := 4, rx_generation := 2}}, libktls:conn_info(CConn)),
+            ?assertMatch({ok, #{tx_generation := 2, rx_generation := 4}}, libktls:conn_info(SConn));
         false ->
-            ?assertEqual({error, ebusy}, libktls:update_keys(CFd, CK, true)),
-            ok = socket:send(C, <<"before">>),
-            ?assertEqual(<<"before">>, recv_data(S, SR, SK, 6)),
-            ok = libktls:send_handshake(CFd, 24, <<1>>),
-            ?assertEqual({error, ekeyexpired}, libktls:recv(S, SR, SK, 5000)),
-            ?assertEqual(#{tx => 0, rx => 0}, libktls:key_generations(SK))
+            ?assertEqual({error, ebusy}, libktls:conn_update_keys(CConn, true)),
+            ok = conn_send(CConn, <<"before">>),
+            ?assertEqual(<<"before">>, conn_recv_exact(SConn, 6, <<>>)),
+            ?assertMatch({ok, #{tx_generation := 0, rx_generation := 0}}, libktls:conn_info(SConn))
     end,
-    socket:close(C),
+    ok = libktls:conn_close(CConn),
+    ?assertEqual(close_notify, conn_recv(SConn)),
+    ok = libktls:conn_close(SConn).
+
+%% One connection, four processes writing 1000-byte messages and updating keys at once, a fifth
+%% asking for its state: every message arrives whole (the connection's lock serialises the
+%% calls; a write while another waits is eagain, nothing sent).
+conn_shared_by_processes_test_() ->
+    {timeout, 300, fun conn_shared_by_processes/0}.
+
+conn_shared_by_processes() ->
+    {CConn, SConn} = conn_pair(),
+    Parent = self(),
+    Writers = 4,
+    PerWriter = 200,
+    [spawn_link(fun() ->
+                    [begin
+                         ok = shared_send(CConn, binary:copy(<<Id>>, 1000)),
+                         case N rem 50 of
+                             0 -> shared_update(CConn);
+                             _ -> ok
+                         end
+                     end || N <- lists:seq(1, PerWriter)],
+                    Parent ! {written, Id}
+                end) || Id <- lists:seq(1, Writers)],
+    Asker = spawn_link(fun Ask() ->
+                           {ok, #{}} = libktls:conn_info(CConn),
+                           receive stop -> Parent ! asked after 0 -> Ask() end
+                       end),
+    Received = conn_recv_exact(SConn, Writers * PerWriter * 1000, <<>>),
+    [receive {written, Id} -> ok after 60000 -> error({writer_stuck, Id}) end
+     || Id <- lists:seq(1, Writers)],
+    Asker ! stop,
+    receive asked -> ok after 30000 -> error(asker_stuck) end,
+    Chunks = [binary:part(Received, I * 1000, 1000) || I <- lists:seq(0, Writers * PerWriter - 1)],
+    Counts = lists:foldl(fun(<<Id, _/binary>> = Chunk, Acc) ->
+                                 ?assertEqual(binary:copy(<<Id>>, 1000), Chunk),
+                                 maps:update_with(Id, fun(X) -> X + 1 end, 1, Acc)
+                         end, #{}, Chunks),
+    ?assertEqual(maps:from_list([{Id, PerWriter} || Id <- lists:seq(1, Writers)]), Counts),
+    ok = libktls:conn_close(CConn),
+    ok = libktls:conn_close(SConn).
+
+%% A write from any process: a `wait' is this process's to finish; another's wait is retried.
+shared_send(Conn, Data) ->
+    case libktls:conn_send(Conn, Data) of
+        ok -> ok;
+        wait -> conn_flush(Conn);
+        {error, eagain} -> timer:sleep(1), shared_send(Conn, Data)
+    end.
+
+shared_update(Conn) ->
+    case libktls:conn_update_keys(Conn, false) of
+        ok -> ok;
+        {error, ebusy} -> ok; % this kernel cannot replace keys
+        {error, eagain} -> timer:sleep(1), shared_update(Conn)
+    end.
+
+%% The owner's exit closes the connection's descriptor: the peer reads the end of the stream.
+conn_owner_exit_closes_test() ->
+    {C, S} = socket_pair(),
+    Key = crypto:strong_rand_bytes(32),
+    Secrets = #{suite => 16#1301, tx_secret => Key, tx_seq => 0, rx_secret => Key, rx_seq => 0,
+                plaintext => <<>>},
+    {ok, Conn} = libktls:conn_open(C, Secrets, 0),
+    ok = socket:close(C),
+    {Owner, Mon} = spawn_monitor(fun() -> ok = libktls:conn_own(Conn), receive stop -> ok end end),
+    ok = libktls:install(element(2, libktls:fd(S)), rx, 16#1301, #{secret => Key}, 0),
+    ok = conn_send(Conn, <<"alive">>),
+    {ok, R} = libktls:reader_new('tlsv1.3'),
+    ?assertEqual({data, <<"alive">>}, libktls:recv(S, R, 5000)),
+    Owner ! stop,
+    receive {'DOWN', Mon, process, Owner, _} -> ok end,
+    ?assertEqual({error, closed}, socket:recv(S, 0, 5000)),
+    ?assertEqual({error, ebadf}, libktls:conn_recv(Conn)),
     socket:close(S).
-
-recv_data(Socket, Reader, Keys, Size) -> recv_data(Socket, Reader, Keys, Size, <<>>).
-
-recv_data(_Socket, _Reader, _Keys, Size, Acc) when byte_size(Acc) >= Size -> Acc;
-recv_data(Socket, Reader, Keys, Size, Acc) ->
-    {data, Data} = libktls:recv(Socket, Reader, Keys, 5000),
-    recv_data(Socket, Reader, Keys, Size, <<Acc/binary, Data/binary>>).
 
 %% Erlang's ssl does the TLS 1.3 handshake with OpenSSL (examples/openssl/file-server in
 %% userspace mode); the connection is handed to the kernel; no ssl process is left; the file
@@ -640,6 +698,19 @@ gen_tcp_pair() ->
     {ok, S} = gen_tcp:accept(L, 5000),
     gen_tcp:close(L),
     {C, S}.
+
+%% Two connections over loopback, on socket-module sockets (closed once opened), owned here.
+conn_pair() ->
+    {C, S} = socket_pair(),
+    Up = crypto:strong_rand_bytes(32),
+    Down = crypto:strong_rand_bytes(32),
+    Secrets = fun(Tx, Rx) -> #{suite => 16#1301, tx_secret => Tx, tx_seq => 0, rx_secret => Rx,
+                               rx_seq => 0, plaintext => <<>>} end,
+    {ok, CConn} = libktls:conn_open(C, Secrets(Up, Down), 0),
+    {ok, SConn} = libktls:conn_open(S, Secrets(Down, Up), 0),
+    [ok = socket:close(Sock) || Sock <- [C, S]],
+    [ok = libktls:conn_own(Conn) || Conn <- [CConn, SConn]],
+    {CConn, SConn}.
 
 socket_pair() ->
     {ok, L} = socket:open(inet, stream, tcp),

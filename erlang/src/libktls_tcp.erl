@@ -1,7 +1,8 @@
 %% SPDX-License-Identifier: MIT
-%% A gen_tcp transport for ssl's cb_info option that libktls:handoff/1 can take a socket away from.
-%% Once the socket belongs to another process, the ssl connection process can no longer write
-%% to, read from, reconfigure or close it: its close_notify and close at exit are dropped.
+%% @doc A `gen_tcp' transport for `ssl''s `cb_info' option that {@link libktls:handoff/2} can take
+%% a socket away from ({@link libktls:ssl_options/0} names it). Once the socket belongs to another
+%% process, the `ssl' connection process can no longer write to, read from, reconfigure or close
+%% it: its close_notify and close at exit are dropped.
 -module(libktls_tcp).
 -export([connect/3, connect/4, listen/2, accept/1, accept/2, send/2, recv/2, recv/3,
          close/1, shutdown/2, controlling_process/2, setopts/2, getopts/2,
@@ -41,8 +42,4 @@ owned(Socket, Op, HandedOff) ->
     end.
 
 %% The kernel's record layer is attached: libktls:handoff/2 moved the socket.
-is_handed_off(Socket) ->
-    case inet:getopts(Socket, [{raw, 6, 31, 16}]) of
-        {ok, [{raw, _, _, <<"tls", _/binary>>}]} -> true;
-        _ -> false
-    end.
+is_handed_off(Socket) -> libktls_gen_tcp:ulp_attached(Socket).

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Erlang NIF over libktls. The Erlang side is src/libktls.erl, which documents each function.
+ * Erlang NIF over libktls. Its stubs are src/libktls_nif.erl; src/libktls.erl documents each call.
  *
  * Secret material arrives as binaries; it is copied into NIF-local buffers that are wiped before
  * every return. Calls that make system calls run on dirty I/O schedulers, key derivation on dirty
@@ -24,20 +24,6 @@ struct reader_res {
 };
 
 static ErlNifResourceType *reader_type;
-
-/* TLS 1.3 traffic secrets of both directions, for following KeyUpdates: they stay in NIF memory
- * (wiped by the destructor and on every advance), never in Erlang binaries. */
-struct keys_res {
-	ErlNifMutex *lock;
-	uint16_t suite;
-	size_t secret_len;
-	uint8_t tx[KTLS_SECRET_MAX], rx[KTLS_SECRET_MAX];
-	unsigned tx_generation, rx_generation;
-	int tx_key_pending; /* our KeyUpdate went out, its key is not installed yet */
-	int can_rekey;      /* -1 until known */
-};
-
-static ErlNifResourceType *keys_type;
 
 ERL_NIF_TERM atom(ErlNifEnv *env, const char *name)
 {
@@ -507,176 +493,6 @@ static ERL_NIF_TERM nif_send_handshake(ErlNifEnv *env, int argc, const ERL_NIF_T
 	return ret < 0 ? error_tuple(env, ret) : atom(env, "ok");
 }
 
-static void keys_dtor(ErlNifEnv *env, void *obj)
-{
-	struct keys_res *k = obj;
-
-	(void)env;
-	if (k->lock)
-		enif_mutex_destroy(k->lock);
-	explicit_bzero(k, sizeof(*k));
-}
-
-/* keys_new(Suite, TxSecret, RxSecret) -> {ok, Keys} | {error, Reason}: TLS 1.3 only */
-static ERL_NIF_TERM nif_keys_new(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[])
-{
-	struct ktls_suite_info info = { .sz = sizeof(info) };
-	ErlNifBinary tx, rx;
-	uint16_t suite;
-
-	(void)argc;
-	if (!get_u16(env, argv[0], &suite) || !enif_inspect_binary(env, argv[1], &tx) ||
-	    !enif_inspect_binary(env, argv[2], &rx))
-		return enif_make_badarg(env);
-	int ret = ktls_suite_info(suite, &info);
-	if (ret < 0)
-		return error_tuple(env, ret);
-	if (info.tls_version != KTLS_TLS_1_3)
-		return error_tuple(env, -EOPNOTSUPP);
-	if (tx.size != info.hash_len || rx.size != info.hash_len)
-		return error_tuple(env, -EINVAL);
-	struct keys_res *k = enif_alloc_resource(keys_type, sizeof(*k));
-	if (!k)
-		return error_tuple(env, -ENOMEM);
-	memset(k, 0, sizeof(*k));
-	k->lock = enif_mutex_create("libktls_keys");
-	k->suite = suite;
-	k->secret_len = info.hash_len;
-	k->can_rekey = -1;
-	memcpy(k->tx, tx.data, tx.size);
-	memcpy(k->rx, rx.data, rx.size);
-	ERL_NIF_TERM term = enif_make_resource(env, k);
-	enif_release_resource(k);
-	if (!k->lock)
-		return error_tuple(env, -ENOMEM);
-	return enif_make_tuple2(env, atom(env, "ok"), term);
-}
-
-/* Install the next generation of one direction at sequence 0; the stored secret advances only
- * once the kernel took the key. -EBUSY: this kernel cannot replace keys. */
-static int install_next(int fd, struct keys_res *k, enum ktls_dir dir)
-{
-	uint8_t next[KTLS_SECRET_MAX];
-	uint8_t *cur = dir == KTLS_DIR_TX ? k->tx : k->rx;
-	int ret = ktls_update_secret(k->suite, cur, k->secret_len, next);
-
-	if (ret == 0) {
-		const struct ktls_secrets s = { .secret = next, .secret_len = k->secret_len };
-		ret = ktls_install(fd, dir, k->suite, &s, 0);
-	}
-	if (ret == 0) {
-		memcpy(cur, next, k->secret_len);
-		if (dir == KTLS_DIR_TX)
-			k->tx_generation++;
-		else
-			k->rx_generation++;
-		k->can_rekey = 1;
-	} else if (ret == -EBUSY) {
-		k->can_rekey = 0;
-	}
-	explicit_bzero(next, sizeof(next));
-	return ret;
-}
-
-/* Our KeyUpdate, then our next TX key; a retry after the key failed does not send it again. */
-static int update_tx(int fd, struct keys_res *k, int request)
-{
-	if (!k->tx_key_pending) {
-		const uint8_t body = (uint8_t)(request != 0);
-		int ret = ktls_send_handshake(fd, KTLS_HANDSHAKE_KEY_UPDATE, &body, 1, 0);
-		if (ret < 0)
-			return ret;
-		k->tx_key_pending = 1;
-	}
-	int ret = install_next(fd, k, KTLS_DIR_TX);
-	if (ret == 0)
-		k->tx_key_pending = 0;
-	return ret;
-}
-
-static ERL_NIF_TERM keys_call(ErlNifEnv *env, const ERL_NIF_TERM argv[], int (*fn)(int, struct keys_res *, int),
-			      int arg)
-{
-	struct keys_res *k;
-	int fd;
-
-	if (!enif_get_int(env, argv[0], &fd) || !enif_get_resource(env, argv[1], keys_type, (void **)&k))
-		return enif_make_badarg(env);
-	enif_mutex_lock(k->lock);
-	int ret = fn(fd, k, arg);
-	enif_mutex_unlock(k->lock);
-	return ret < 0 ? error_tuple(env, ret) : atom(env, "ok");
-}
-
-/* The peer's KeyUpdate: its next key in, then (update_requested) ours out before anything else.
- * -EKEYEXPIRED where the kernel cannot replace keys: the connection cannot go on. */
-static int follow(int fd, struct keys_res *k, int requested)
-{
-	int ret = install_next(fd, k, KTLS_DIR_RX);
-
-	if (ret == -EBUSY)
-		return -EKEYEXPIRED;
-	if (ret == 0 && requested)
-		ret = update_tx(fd, k, 0);
-	return ret;
-}
-
-/* follow_key_update(Fd, Keys, Body) -> ok | {error, Reason}; Body: the KeyUpdate's body */
-static ERL_NIF_TERM nif_follow_key_update(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[])
-{
-	ErlNifBinary body;
-	int requested;
-
-	(void)argc;
-	if (!enif_inspect_binary(env, argv[2], &body))
-		return enif_make_badarg(env);
-	if (ktls_key_update_parse(body.data, body.size, &requested) < 0)
-		return error_tuple(env, -EPROTO);
-	return keys_call(env, argv, follow, requested);
-}
-
-/* Our own update: refused with -EBUSY, before anything is sent, where the kernel cannot rekey
- * (asked once per Keys, with ktls_probe_rekey()'s probe socket). */
-static int own_update(int fd, struct keys_res *k, int request)
-{
-	if (k->can_rekey < 0) {
-		int ret = ktls_probe_rekey();
-		if (ret < 0)
-			return ret;
-		k->can_rekey = ret;
-	}
-	return k->can_rekey ? update_tx(fd, k, request) : -EBUSY;
-}
-
-/* update_keys(Fd, Keys, RequestPeer) -> ok | {error, Reason} */
-static ERL_NIF_TERM nif_update_keys(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[])
-{
-	(void)argc;
-	if (!enif_is_identical(argv[2], atom(env, "true")) && !enif_is_identical(argv[2], atom(env, "false")))
-		return enif_make_badarg(env);
-	return keys_call(env, argv, own_update, enif_is_identical(argv[2], atom(env, "true")));
-}
-
-/* key_generations(Keys) -> #{tx => N, rx => N} */
-static ERL_NIF_TERM nif_key_generations(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[])
-{
-	struct keys_res *k;
-
-	(void)argc;
-	if (!enif_get_resource(env, argv[0], keys_type, (void **)&k))
-		return enif_make_badarg(env);
-	enif_mutex_lock(k->lock);
-	const struct field fields[] = {
-		{ "tx", enif_make_uint(env, k->tx_generation) },
-		{ "rx", enif_make_uint(env, k->rx_generation) },
-	};
-	enif_mutex_unlock(k->lock);
-	ERL_NIF_TERM map, keys[2] = { atom(env, fields[0].name), atom(env, fields[1].name) };
-	ERL_NIF_TERM values[2] = { fields[0].value, fields[1].value };
-	enif_make_map_from_arrays(env, keys, values, 2, &map);
-	return map;
-}
-
 static ERL_NIF_TERM nif_version(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[])
 {
 	(void)argc;
@@ -691,8 +507,7 @@ static int load(ErlNifEnv *env, void **priv, ERL_NIF_TERM info)
 	make_errno_atoms(env);
 	reader_type = enif_open_resource_type(env, NULL, "libktls_reader", reader_dtor,
 					      ERL_NIF_RT_CREATE, NULL);
-	keys_type = enif_open_resource_type(env, NULL, "libktls_keys", keys_dtor, ERL_NIF_RT_CREATE, NULL);
-	return reader_type && keys_type && conn_nif_load(env) == 0 ? 0 : 1;
+	return reader_type && conn_nif_load(env) == 0 ? 0 : 1;
 }
 
 static ErlNifFunc funcs[] = {
@@ -709,10 +524,6 @@ static ErlNifFunc funcs[] = {
 	{ "send_alert", 3, nif_send_alert, ERL_NIF_DIRTY_JOB_IO_BOUND },
 	{ "send_handshake", 3, nif_send_handshake, ERL_NIF_DIRTY_JOB_IO_BOUND },
 	{ "version", 0, nif_version, 0 },
-	{ "keys_new", 3, nif_keys_new, 0 },
-	{ "follow_key_update", 3, nif_follow_key_update, ERL_NIF_DIRTY_JOB_IO_BOUND },
-	{ "update_keys", 3, nif_update_keys, ERL_NIF_DIRTY_JOB_IO_BOUND },
-	{ "key_generations", 1, nif_key_generations, 0 },
 	{ "conn_open", 7, nif_conn_open, ERL_NIF_DIRTY_JOB_IO_BOUND },
 	{ "conn_own", 1, nif_conn_own, 0 },
 	{ "conn_recv", 1, nif_conn_recv, 0 },
@@ -723,4 +534,4 @@ static ErlNifFunc funcs[] = {
 	{ "conn_close", 1, nif_conn_close, 0 },
 };
 
-ERL_NIF_INIT(libktls, funcs, load, NULL, NULL, NULL)
+ERL_NIF_INIT(libktls_nif, funcs, load, NULL, NULL, NULL)
