@@ -1,10 +1,12 @@
 %% SPDX-License-Identifier: MIT
 %% The distribution benchmark's Erlang side (dist-bench.sh runs it): one distribution mode, a hub
-%% node, a client node that sends MiB mebibytes of distribution messages to the hub, and Conns
-%% more client nodes whose idle connections the hub's processes and memory are measured with.
+%% node, a client node that runs a workload against the hub, and Conns more client nodes whose
+%% idle connections the hub's processes and memory are measured with. Workloads: mix (N MiB,
+%% each 8 terms of 64 KiB and 4096 of 128 bytes), bulk (N MiB of 64 KiB terms), rtt (N round
+%% trips of a 100-byte binary).
 -module(dist_bench).
 
--export([run/3, snapshot/0, send/2, sink/1]).
+-export([run/4, snapshot/0, send/3, sink/1]).
 
 -define(BIG, 65536).
 -define(SMALL, 128).
@@ -12,7 +14,7 @@
 %% Mode: tcp (inet_tcp_dist), tls (inet_tls_dist), otp_ktls (inet_tls_dist with OTP's own
 %% {ktls, true}) or libktls (-proto_dist libktls). TLS modes all use TLS 1.3 with
 %% TLS_AES_256_GCM_SHA384, the one suite OTP's ktls option takes.
-run(Mode, MiB, Conns) ->
+run(Mode, Workload, N, Conns) ->
     Dir = scratch_dir(),
     Args = mode_args(Mode, Dir),
     Hub = start_node("hub", Args),
@@ -25,12 +27,12 @@ run(Mode, MiB, Conns) ->
     [pong = peer:call(C, net_adm, ping, [HubNode], 600000) || C <- Idle],
     After = peer:call(Hub, ?MODULE, snapshot, []),
     Start = erlang:monotonic_time(millisecond),
-    ok = peer:call(Sender, ?MODULE, send, [HubNode, MiB], infinity),
+    ok = peer:call(Sender, ?MODULE, send, [HubNode, Workload, N], infinity),
     Seconds = (erlang:monotonic_time(millisecond) - Start) / 1000,
-    io:format("result mode=~s otp=~s kernel=~s mib=~b seconds=~.2f~s~n",
-              [Mode, erlang:system_info(otp_release), string:trim(os:cmd("uname -r")), MiB, Seconds,
-               per_connection(Before, After, Conns)]),
-    [peer:stop(N) || N <- [Hub, Sender | Idle]],
+    io:format("result mode=~s workload=~s otp=~s kernel=~s n=~b seconds=~.2f~s~n",
+              [Mode, Workload, erlang:system_info(otp_release), string:trim(os:cmd("uname -r")), N,
+               Seconds, per_connection(Before, After, Conns)]),
+    [peer:stop(P) || P <- [Hub, Sender | Idle]],
     ok.
 
 per_connection(_, _, 0) ->
@@ -93,23 +95,28 @@ snapshot() ->
     #{procs => erlang:system_info(process_count), memory => erlang:memory(total),
       owners => Procs ++ Ports}.
 
-%% On a client: MiB times, 8 terms of 64 KiB and 4096 terms of 128 bytes to a process on Hub,
-%% then a round trip, so the sender never runs far ahead of the receiver.
-send(Hub, MiB) ->
+%% On a client: the workload to a process on Hub; each MiB ends with a round trip, so the sender
+%% never runs far ahead of the receiver.
+send(Hub, Workload, N) ->
     Sink = erpc:call(Hub, erlang, spawn, [?MODULE, sink, [self()]]),
     Big = binary:copy(<<7>>, ?BIG),
     Small = binary:copy(<<3>>, ?SMALL),
-    lists:foreach(fun(_) ->
-                          [Sink ! {big, Big} || _ <- lists:seq(1, 8)],
-                          [Sink ! {small, Small} || _ <- lists:seq(1, 4096)],
-                          Sink ! {sync, self()},
-                          receive {Sink, synced} -> ok end
-                  end, lists:seq(1, MiB)),
-    ok.
+    Ping = binary:copy(<<5>>, 100),
+    Sync = fun() -> Sink ! {sync, self()}, receive {Sink, synced} -> ok end end,
+    Each = case Workload of
+               mix -> fun() -> [Sink ! {big, Big} || _ <- lists:seq(1, 8)],
+                               [Sink ! {small, Small} || _ <- lists:seq(1, 4096)],
+                               Sync()
+                      end;
+               bulk -> fun() -> [Sink ! {big, Big} || _ <- lists:seq(1, 16)], Sync() end;
+               rtt -> fun() -> Sink ! {ping, self(), Ping}, receive {Sink, pong, _} -> ok end end
+           end,
+    lists:foreach(fun(_) -> Each() end, lists:seq(1, N)).
 
 sink(Client) ->
     receive
         {sync, Client} -> Client ! {self(), synced};
+        {ping, Client, Bin} -> Client ! {self(), pong, Bin};
         _ -> ok
     end,
     sink(Client).

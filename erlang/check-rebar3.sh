@@ -14,7 +14,9 @@ rm -rf "$out/libktls/priv/"*.so "$out/libktls/_build"
 cd "$out/libktls"
 rebar3 compile
 lib=_build/default/lib/libktls
-[ -f "$lib/priv/libktls_nif.so" ] || { echo "FAIL: rebar3 compile left no priv/libktls_nif.so"; exit 1; }
+for so in libktls_nif.so libktls_dist_drv.so; do
+	[ -f "$lib/priv/$so" ] || { echo "FAIL: rebar3 compile left no priv/$so"; exit 1; }
+done
 [ -f "$lib/ebin/libktls.app" ] || { echo "FAIL: rebar3 compile left no ebin/libktls.app"; exit 1; }
 rebar3 eunit
 erl -noshell -pa "$lib/ebin" -eval '
@@ -22,6 +24,7 @@ erl -noshell -pa "$lib/ebin" -eval '
     true = lists:member(libktls, Started),
     {ok, Vsn} = application:get_key(libktls, vsn),
     Vsn = libktls:version(),
+    ok = erl_ddll:load_driver(code:priv_dir(libktls), "libktls_dist_drv"),
     io:format("rebar3: application libktls ~s started, NIF on libktls ~s~n", [Vsn, libktls:version()]),
     halt().'
 # a user's rebar3 project, the application in _checkouts

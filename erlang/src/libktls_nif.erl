@@ -2,8 +2,9 @@
 %% @private
 %% @doc The NIF (`c_src/') and its stubs. {@link libktls} is the API and documents each call.
 %%
-%% The shared object is looked for in `$LIBKTLS_NIF_DIR', then in the application's `priv'
-%% directory (rebar3, mix, a release), then next to this module (the in-tree meson build).
+%% The shared objects (this NIF, the distribution driver) are looked for in `$LIBKTLS_NIF_DIR',
+%% then in the application's `priv' directory (rebar3, mix, a release), then next to this module
+%% (the in-tree meson build).
 -module(libktls_nif).
 
 -export([crypto_info/3, next_secret/2, install/5, suite_info/1, suites/0, probe_kernel/0,
@@ -12,18 +13,33 @@
 -export([conn_open/7, conn_own/1, conn_recv/1, conn_send/2, conn_flush/1, conn_update_keys/2,
          conn_info/1, conn_close/1]).
 
+-export([dir/1]).
+
 -on_load(load/0).
 
 -spec load() -> ok | {error, {atom(), string()}}.
 load() ->
+    erlang:load_nif(filename:join(dir("libktls_nif.so"), "libktls_nif"), 0).
+
+%% @doc Where a shared object of the application is: `$LIBKTLS_NIF_DIR', the application's
+%% `priv' directory, or next to this module.
+-spec dir(string()) -> file:filename().
+dir(File) ->
     Ebin = filename:dirname(code:which(?MODULE)),
     Priv = case code:priv_dir(libktls) of
                {error, bad_name} -> filename:join(filename:dirname(Ebin), "priv");
                Dir -> Dir
            end,
     Found = [D || D <- [os:getenv("LIBKTLS_NIF_DIR"), Priv],
-                  D =/= false, filelib:is_regular(filename:join(D, "libktls_nif.so"))],
-    erlang:load_nif(filename:join(hd(Found ++ [Ebin]), "libktls_nif"), 0).
+                  D =/= false, is_file(filename:join(D, File))],
+    hd(Found ++ [Ebin]).
+
+%% Without the file server: distribution loads the driver while the kernel boots, before it.
+is_file(Path) ->
+    case prim_file:read_file_info(Path) of
+        {ok, _} -> true;
+        _ -> false
+    end.
 
 -spec crypto_info(0..65535, libktls:secrets(), non_neg_integer()) ->
           {ok, binary()} | {error, libktls:reason()}.

@@ -1,0 +1,583 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The distribution controller of a libktls_dist link: a port driver (erl_driver.h) over a
+ * struct ktls_conn, as OTP's distribution guide describes an alternative carrier. The VM gives
+ * the port each packet to send (outputv) and the driver gives the VM each packet received
+ * (driver_output): no Erlang process carries the data.
+ *
+ * Packets are framed by a 2-byte length during the distribution handshake and by a 4-byte one
+ * after, as inet_tcp_dist does. During the handshake a packet is delivered to the port's owner
+ * only when it asks for one (RECV), so nothing framed for the connected phase is read as a
+ * handshake packet. Outgoing packets queue in the port's queue and go out when the VM has given
+ * all it had (a zero timer: the VM's own flush), in writes of up to BATCH bytes, so small
+ * packets share records. A full socket leaves them queued and makes the port busy, which
+ * suspends senders as inet_drv does. The peer's KeyUpdates are followed inside
+ * ktls_conn_read(); our key is updated at the configured record count; session tickets are
+ * dropped; close_notify, alerts and errors end the port with their reason. An idle link holds
+ * no buffer; packet buffers are not wiped (distribution data, as in the VM's own buffers), the
+ * keys are (ktls_conn_free()).
+ *
+ * Control commands (port_control/3):
+ *   OPEN  <<Fd:32, Suite:16, UpdateAfter:64, TxSeq:64, RxSeq:64, TxLen:8, Tx, RxLen:8, Rx,
+ *           Plaintext/binary>>: a libktls connection on a duplicate of Fd; Plaintext (what ssl
+ *           had decrypted) is read before the socket
+ *   RECV  deliver the next handshake packet as {Port, {data, Packet}} to the owner
+ *   CONNECTED  4-byte framing from now on; nothing is delivered until ACTIVE
+ *   ACTIVE  packets go to the VM (the port is the node's controller, erlang:setnode/3)
+ *   TICK  an empty packet, unless something waits to be sent
+ *   STATS <<Received:64, Sent:64, Pending:8>>: packets (ticks included)
+ *   INFO  <<TxGen:32, RxGen:32, TxRecords:64, RxRecords:64, Limit:64>>
+ *   UPDATE <<RequestPeer:8>>: our KeyUpdate now
+ * A command's error is a reply <<0, Errno-name>>; success is <<1, ...>>.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <erl_driver.h>
+#include <ktls.h>
+
+#define BATCH 65536
+#define READ_SIZE 65536
+#define READS_PER_EVENT 16
+#define BUSY_BYTES (4 * BATCH)
+
+enum command {
+	CMD_OPEN = 'O',
+	CMD_RECV = 'R',
+	CMD_CONNECTED = 'C',
+	CMD_ACTIVE = 'A',
+	CMD_TICK = 'T',
+	CMD_STATS = 'S',
+	CMD_INFO = 'I',
+	CMD_UPDATE = 'U',
+};
+
+enum phase { HANDSHAKE, CONNECTED, ACTIVE };
+
+struct link {
+	ErlDrvPort port;
+	int fd; /* our own descriptor (a dup), -1 until OPEN and after the end */
+	struct ktls_conn *conn;
+	enum phase phase;
+	int wanted;		/* handshake packets the owner asked for */
+	int selected;		/* erts watches the descriptor: only stop_select may close it */
+	int writing;		/* the descriptor is selected for writing */
+	int timer;		/* the flush timer is armed */
+	int busy;
+	uint8_t *in;		/* plaintext received, not yet a whole packet; NULL when none */
+	size_t in_len, in_cap;
+	uint8_t *out;		/* one write's batch, while the queue is not empty */
+	uint64_t received, sent;
+	uint64_t records_unchecked, check_every;
+};
+
+static uint64_t get64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void put_be(uint8_t *p, uint64_t v, int bytes)
+{
+	for (int i = bytes - 1; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+static ErlDrvData link_start(ErlDrvPort port, char *command)
+{
+	(void)command;
+	struct link *l = calloc(1, sizeof(*l));
+	if (!l)
+		return ERL_DRV_ERROR_ERRNO;
+	l->port = port;
+	l->fd = -1;
+	set_port_control_flags(port, PORT_CONTROL_FLAG_BINARY);
+	return (ErlDrvData)l;
+}
+
+/* Give up the descriptor; close_notify first when the link ends on our side. */
+static void link_close(struct link *l, int notify)
+{
+	if (l->fd < 0)
+		return;
+	if (notify && l->phase != HANDSHAKE && ktls_send_alert(l->fd, KTLS_ALERT_LEVEL_WARNING,
+								    KTLS_ALERT_CLOSE_NOTIFY) < 0)
+		notify = 0; /* a full send buffer: the peer sees the end of the stream */
+	if (l->selected)
+		driver_select(l->port, (ErlDrvEvent)(intptr_t)l->fd, ERL_DRV_USE, 0);
+	else
+		close(l->fd);
+	l->fd = -1;
+	ktls_conn_free(l->conn);
+	l->conn = NULL;
+}
+
+static void link_stop(ErlDrvData data)
+{
+	struct link *l = (struct link *)data;
+
+	link_close(l, 1);
+	free(l->in);
+	free(l->out);
+	free(l);
+}
+
+static void link_stop_select(ErlDrvEvent event, void *reserved)
+{
+	(void)reserved;
+	close((int)(intptr_t)event);
+}
+
+/* The link ends with Reason as the port's exit reason. */
+static void fail(struct link *l, const char *reason, int notify)
+{
+	link_close(l, notify);
+	driver_failure_atom(l->port, (char *)reason);
+}
+
+static const char *errno_name(int err)
+{
+	switch (err) {
+	case -EBADMSG: return "libktls_ebadmsg";
+	case -EKEYEXPIRED: return "libktls_ekeyexpired";
+	case -EXFULL: return "libktls_exfull";
+	case -EPROTO: return "libktls_eproto";
+	case -EMSGSIZE: return "libktls_emsgsize";
+	case -ECONNRESET: return "libktls_econnreset";
+	case -EPIPE: return "libktls_epipe";
+	case -ENOMEM: return "libktls_enomem";
+	case -EBUSY: return "key_limit_reached";
+	default: return "libktls_error";
+	}
+}
+
+/* Packets whole in the input buffer: to the VM (ACTIVE), or one per request to the owner. */
+static int deliver(struct link *l)
+{
+	size_t header = l->phase == HANDSHAKE ? 2 : 4, off = 0;
+
+	while (l->phase != CONNECTED && (l->phase == ACTIVE || l->wanted > 0)) {
+		if (l->in_len - off < header)
+			break;
+		const uint8_t *p = l->in + off;
+		size_t len = header == 2 ? (size_t)p[0] << 8 | p[1]
+					 : (size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3];
+		if (l->in_len - off - header < len) {
+			if (header + len > l->in_cap) {
+				uint8_t *bigger = realloc(l->in, header + len);
+				if (!bigger)
+					return -ENOMEM;
+				l->in = bigger;
+				l->in_cap = header + len;
+			}
+			break;
+		}
+		l->received++;
+		if (len > 0 || l->phase == HANDSHAKE) {
+			driver_output(l->port, (char *)p + header, len);
+			if (l->phase == HANDSHAKE)
+				l->wanted--;
+		}
+		off += header + len;
+	}
+	if (off > 0) {
+		memmove(l->in, l->in + off, l->in_len - off);
+		l->in_len -= off;
+	}
+	if (l->in_len == 0) { /* an idle link keeps no buffer */
+		free(l->in);
+		l->in = NULL;
+		l->in_cap = 0;
+	}
+	return 0;
+}
+
+static int ensure_room(struct link *l)
+{
+	if (l->in_cap - l->in_len >= READ_SIZE / 4)
+		return 0;
+	uint8_t *bigger = realloc(l->in, l->in_len + READ_SIZE);
+	if (!bigger)
+		return -ENOMEM;
+	l->in = bigger;
+	l->in_cap = l->in_len + READ_SIZE;
+	return 0;
+}
+
+static void flush_out(struct link *l);
+
+/* Read what the socket has (at most READS_PER_EVENT reads), then deliver. */
+static void link_ready_input(ErlDrvData data, ErlDrvEvent event)
+{
+	struct link *l = (struct link *)data;
+	struct ktls_alert alert;
+	ssize_t n = -EAGAIN;
+
+	(void)event;
+	if (!l->conn)
+		return;
+	for (int i = 0; i < READS_PER_EVENT; i++) {
+		if (ensure_room(l) < 0) {
+			fail(l, "libktls_enomem", 1);
+			return;
+		}
+		n = ktls_conn_read(l->conn, l->in + l->in_len, l->in_cap - l->in_len, MSG_DONTWAIT);
+		if (n == -ENOMSG) {
+			uint8_t type;
+			const uint8_t *body;
+			size_t len;
+			while (ktls_conn_next_message(l->conn, &type, &body, &len) == 1)
+				; /* session tickets: a link resumes nothing */
+			continue;
+		}
+		if (n == -EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		l->in_len += (size_t)n;
+		if (deliver(l) < 0) {
+			fail(l, "libktls_enomem", 1);
+			return;
+		}
+		if (l->phase == HANDSHAKE && l->wanted == 0)
+			break;
+	}
+	/* our answer to the peer's update_requested goes out now, or on POLLOUT */
+	if (ktls_conn_send_pending(l->conn) == 1)
+		flush_out(l);
+	if (!l->conn)
+		return;
+	if (n == 0)
+		fail(l, "connection_closed", 0);
+	else if (n == -ECONNABORTED && ktls_reader_alert(ktls_conn_reader(l->conn), &alert) == 1)
+		fail(l, ktls_alert_name(alert.description), 0);
+	else if (n < 0 && n != -EAGAIN && n != -ENOMSG && n != -EINTR)
+		fail(l, errno_name((int)n), 0); /* libktls has sent the alert the failure calls for */
+	else if (l->phase == CONNECTED || (l->phase == HANDSHAKE && l->wanted == 0))
+		driver_select(l->port, (ErlDrvEvent)(intptr_t)l->fd, ERL_DRV_READ, 0);
+}
+
+static void select_input(struct link *l)
+{
+	driver_select(l->port, (ErlDrvEvent)(intptr_t)l->fd, ERL_DRV_READ | ERL_DRV_USE, 1);
+	l->selected = 1;
+}
+
+/* Every check_every records written, ask libktls whether the key is due for an update. */
+static int check_limits(struct link *l, size_t written)
+{
+	l->records_unchecked += (written + KTLS_RECORD_MAX - 1) / KTLS_RECORD_MAX;
+	if (l->records_unchecked < l->check_every)
+		return 0;
+	int ret = ktls_conn_check_limits(l->conn);
+	if (ret == -EAGAIN)
+		return 0; /* no room for the KeyUpdate now: the next batch tries again */
+	if (ret >= 0)
+		l->records_unchecked = 0;
+	return ret < 0 ? ret : 0;
+}
+
+static void set_writing(struct link *l, int on)
+{
+	if (l->writing != on)
+		driver_select(l->port, (ErlDrvEvent)(intptr_t)l->fd, ERL_DRV_WRITE | (on ? ERL_DRV_USE : 0), on);
+	l->writing = on;
+	l->selected |= on;
+}
+
+static void set_busy(struct link *l)
+{
+	int busy = driver_sizeq(l->port) >= BUSY_BYTES;
+	if (busy != l->busy)
+		set_busy_port(l->port, busy);
+	l->busy = busy;
+}
+
+/* Write the queue out in batches until it is empty or the socket is full. */
+static void flush_out(struct link *l)
+{
+	for (;;) {
+		int ret = ktls_conn_flush(l->conn, MSG_DONTWAIT);
+		if (ret == -EAGAIN)
+			break;
+		if (ret < 0) {
+			fail(l, errno_name(ret), 0);
+			return;
+		}
+		int vlen;
+		SysIOVec *iov = driver_peekq(l->port, &vlen);
+		if (iov && vlen > 0 && !l->out && !(l->out = malloc(BATCH))) {
+			fail(l, "libktls_enomem", 1);
+			return;
+		}
+		size_t len = 0;
+		for (int i = 0; iov && i < vlen && len < BATCH; i++) {
+			size_t part = iov[i].iov_len < BATCH - len ? iov[i].iov_len : BATCH - len;
+			memcpy(l->out + len, iov[i].iov_base, part);
+			len += part;
+		}
+		if (len == 0)
+			break;
+		ssize_t n = ktls_conn_write(l->conn, l->out, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n == -EAGAIN || n == -EINTR)
+			break;
+		if (n < 0) {
+			fail(l, errno_name((int)n), 0);
+			return;
+		}
+		driver_deq(l->port, (ErlDrvSizeT)n);
+		ret = check_limits(l, (size_t)n);
+		if (ret < 0) {
+			fail(l, errno_name(ret), 1);
+			return;
+		}
+	}
+	set_writing(l, driver_sizeq(l->port) > 0 || ktls_conn_send_pending(l->conn) == 1);
+	set_busy(l);
+	if (driver_sizeq(l->port) == 0) {
+		free(l->out);
+		l->out = NULL;
+	}
+}
+
+static void link_ready_output(ErlDrvData data, ErlDrvEvent event)
+{
+	struct link *l = (struct link *)data;
+
+	(void)event;
+	if (l->conn)
+		flush_out(l);
+}
+
+static void link_timeout(ErlDrvData data)
+{
+	struct link *l = (struct link *)data;
+
+	l->timer = 0;
+	if (l->conn && !l->writing)
+		flush_out(l);
+}
+
+/* A packet from the VM (or from the handshake's f_send): framed and queued; written when the VM
+ * has given everything it had, or at once when a batch is full. */
+static void link_outputv(ErlDrvData data, ErlIOVec *ev)
+{
+	struct link *l = (struct link *)data;
+	uint8_t header[4];
+	size_t hlen = l->phase == HANDSHAKE ? 2 : 4;
+	size_t len = ev->size;
+
+	if (!l->conn)
+		return;
+	put_be(header, len, (int)hlen);
+	driver_enq(l->port, (char *)header, hlen);
+	if (len > 0)
+		driver_enqv(l->port, ev, 0);
+	l->sent++;
+	if (l->writing) { /* the socket is full: ready_output writes it */
+		set_busy(l);
+		return;
+	}
+	if (driver_sizeq(l->port) >= BATCH || l->phase == HANDSHAKE) {
+		flush_out(l);
+	} else if (!l->timer) {
+		driver_set_timer(l->port, 0);
+		l->timer = 1;
+	}
+}
+
+static ErlDrvSSizeT reply(char **rbuf, ErlDrvSizeT rlen, const void *data, size_t len)
+{
+	ErlDrvBinary *bin = driver_alloc_binary(len);
+	(void)rlen;
+	if (!bin)
+		return -1;
+	memcpy(bin->orig_bytes, data, len);
+	*rbuf = (char *)bin;
+	return (ErlDrvSSizeT)len;
+}
+
+/* The errnos a command returns, named as inet:format_error/1 knows them. */
+static const struct {
+	int err;
+	const char *name;
+} errnos[] = {
+	{ EAGAIN, "eagain" },	{ EBADF, "ebadf" },   { EBUSY, "ebusy" },
+	{ EINVAL, "einval" },	{ ENOMEM, "enomem" }, { ENOPKG, "enopkg" },
+	{ EOPNOTSUPP, "eopnotsupp" }, { EPROTONOSUPPORT, "eprotonosupport" },
+	{ EMFILE, "emfile" },	{ ENOTSOCK, "enotsock" }, { ENOPROTOOPT, "enoprotoopt" },
+};
+
+static ErlDrvSSizeT error_reply(char **rbuf, ErlDrvSizeT rlen, int err)
+{
+	const char *name = "unknown";
+	char buf[32] = { 0 };
+
+	for (size_t i = 0; i < sizeof(errnos) / sizeof(errnos[0]); i++)
+		if (errnos[i].err == -err)
+			name = errnos[i].name;
+	size_t len = strlen(name);
+	memcpy(buf + 1, name, len);
+	return reply(rbuf, rlen, buf, len + 1);
+}
+
+static int open_link(struct link *l, const uint8_t *buf, size_t len)
+{
+	uint8_t tx_secret[KTLS_SECRET_MAX], rx_secret[KTLS_SECRET_MAX];
+	struct ktls_secrets tx = { .secret = tx_secret }, rx = { .secret = rx_secret };
+	uint64_t limit;
+	int ret = -EINVAL;
+
+	if (l->conn || len < 4 + 2 + 8 + 8 + 8 + 1)
+		return -EINVAL;
+	int fd = (int)((uint32_t)buf[0] << 24 | buf[1] << 16 | buf[2] << 8 | buf[3]);
+	uint16_t suite = (uint16_t)(buf[4] << 8 | buf[5]);
+	uint64_t update_after = get64(buf + 6), tx_seq = get64(buf + 14), rx_seq = get64(buf + 22);
+	size_t off = 30;
+	tx.secret_len = buf[off++];
+	if (tx.secret_len > KTLS_SECRET_MAX || len < off + tx.secret_len + 1)
+		goto out;
+	memcpy(tx_secret, buf + off, tx.secret_len);
+	off += tx.secret_len;
+	rx.secret_len = buf[off++];
+	if (rx.secret_len > KTLS_SECRET_MAX || len < off + rx.secret_len)
+		goto out;
+	memcpy(rx_secret, buf + off, rx.secret_len);
+	off += rx.secret_len;
+	ret = ktls_suite_confidentiality_limit(suite, &limit);
+	if (ret < 0)
+		goto out;
+	l->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (l->fd < 0 || fcntl(l->fd, F_SETFL, fcntl(l->fd, F_GETFL) | O_NONBLOCK) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	KTLS_OPTS(ktls_conn_opts, opts, .auto_update_records = update_after);
+	ret = ktls_conn_open(l->fd, suite, &tx, tx_seq, &rx, rx_seq, &opts, &l->conn);
+	if (ret < 0)
+		goto out;
+	uint64_t after = update_after ? update_after : limit / 2;
+	l->check_every = after / 16 ? (after / 16 < 65536 ? after / 16 : 65536) : 1;
+	if (len > off) { /* what ssl had decrypted comes first */
+		l->in = malloc(len - off + READ_SIZE);
+		if (!l->in) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		l->in_cap = len - off + READ_SIZE;
+		memcpy(l->in, buf + off, len - off);
+		l->in_len = len - off;
+	}
+out:
+	explicit_bzero(tx_secret, sizeof(tx_secret));
+	explicit_bzero(rx_secret, sizeof(rx_secret));
+	if (ret < 0 && l->fd >= 0) {
+		ktls_conn_free(l->conn);
+		l->conn = NULL;
+		close(l->fd);
+		l->fd = -1;
+	}
+	return ret;
+}
+
+static ErlDrvSSizeT link_control(ErlDrvData data, unsigned int command, char *buf, ErlDrvSizeT len,
+				 char **rbuf, ErlDrvSizeT rlen)
+{
+	struct link *l = (struct link *)data;
+	uint8_t ok[1 + 8 + 8 + 1] = { 1 };
+	int ret;
+
+	if (command != CMD_OPEN && !l->conn)
+		return error_reply(rbuf, rlen, -EBADF);
+	switch (command) {
+	case CMD_OPEN:
+		ret = open_link(l, (const uint8_t *)buf, len);
+		if (ret < 0)
+			return error_reply(rbuf, rlen, ret);
+		return reply(rbuf, rlen, ok, 1);
+	case CMD_RECV:
+		l->wanted++;
+		if (deliver(l) < 0)
+			return error_reply(rbuf, rlen, -ENOMEM);
+		if (l->wanted > 0)
+			select_input(l);
+		return reply(rbuf, rlen, ok, 1);
+	case CMD_CONNECTED:
+		l->phase = CONNECTED;
+		l->wanted = 0;
+		driver_select(l->port, (ErlDrvEvent)(intptr_t)l->fd, ERL_DRV_READ, 0);
+		return reply(rbuf, rlen, ok, 1);
+	case CMD_ACTIVE:
+		l->phase = ACTIVE;
+		if (deliver(l) < 0)
+			return error_reply(rbuf, rlen, -ENOMEM);
+		select_input(l);
+		return reply(rbuf, rlen, ok, 1);
+	case CMD_TICK:
+		if (driver_sizeq(l->port) == 0) {
+			ErlIOVec empty = { 0 };
+			link_outputv(data, &empty);
+		}
+		return reply(rbuf, rlen, ok, 1);
+	case CMD_STATS:
+		put_be(ok + 1, l->received, 8);
+		put_be(ok + 9, l->sent, 8);
+		ok[17] = driver_sizeq(l->port) > 0;
+		return reply(rbuf, rlen, ok, sizeof(ok));
+	case CMD_INFO: {
+		struct ktls_key_usage u = { .sz = sizeof(u) };
+		uint8_t info[1 + 4 + 4 + 8 + 8 + 8] = { 1 };
+		ret = ktls_conn_key_usage(l->conn, &u);
+		if (ret < 0)
+			return error_reply(rbuf, rlen, ret);
+		put_be(info + 1, u.tx_generation, 4);
+		put_be(info + 5, u.rx_generation, 4);
+		put_be(info + 9, u.tx_records, 8);
+		put_be(info + 17, u.rx_records, 8);
+		put_be(info + 25, u.record_limit, 8);
+		return reply(rbuf, rlen, info, sizeof(info));
+	}
+	case CMD_UPDATE:
+		if (len != 1)
+			return error_reply(rbuf, rlen, -EINVAL);
+		if (driver_sizeq(l->port) > 0 || ktls_conn_send_pending(l->conn) == 1)
+			return error_reply(rbuf, rlen, -EAGAIN);
+		ret = ktls_conn_update_keys(l->conn, buf[0] != 0);
+		if (ret < 0)
+			return error_reply(rbuf, rlen, ret);
+		l->records_unchecked = 0;
+		if (ktls_conn_send_pending(l->conn) == 1)
+			flush_out(l);
+		return reply(rbuf, rlen, ok, 1);
+	default:
+		return error_reply(rbuf, rlen, -EINVAL);
+	}
+}
+
+static ErlDrvEntry link_entry = {
+	.start = link_start,
+	.stop = link_stop,
+	.ready_input = link_ready_input,
+	.ready_output = link_ready_output,
+	.driver_name = "libktls_dist_drv",
+	.control = link_control,
+	.timeout = link_timeout,
+	.outputv = link_outputv,
+	.extended_marker = ERL_DRV_EXTENDED_MARKER,
+	.major_version = ERL_DRV_EXTENDED_MAJOR_VERSION,
+	.minor_version = ERL_DRV_EXTENDED_MINOR_VERSION,
+	.driver_flags = ERL_DRV_FLAG_USE_PORT_LOCKING | ERL_DRV_FLAG_SOFT_BUSY,
+	.stop_select = link_stop_select,
+};
+
+DRIVER_INIT(libktls_dist_drv)
+{
+	return &link_entry;
+}
