@@ -8,6 +8,8 @@
 
 -export([run/4, snapshot/0, send/3, sink/1]).
 
+-include_lib("public_key/include/public_key.hrl").
+
 -define(BIG, 65536).
 -define(SMALL, 128).
 
@@ -57,7 +59,10 @@ mode_args(libktls, Dir) ->
 
 ssl_roles(Extra) ->
     Key = [{key, {namedCurve, secp256r1}}, {digest, sha256}],
-    Chain = #{root => Key, intermediates => [], peer => Key},
+    %% OTP 25 checks the name the client connected to even with server_name_indication disabled
+    Loopback = #'Extension'{extnID = ?'id-ce-subjectAltName', critical = false,
+                            extnValue = [{iPAddress, <<127, 0, 0, 1>>}, {dNSName, "127.0.0.1"}]},
+    Chain = #{root => Key, intermediates => [], peer => [{extensions, [Loopback]} | Key]},
     #{server_config := S, client_config := C} =
         public_key:pkix_test_data(#{server_chain => Chain, client_chain => Chain}),
     Common = [{versions, ['tlsv1.3']},

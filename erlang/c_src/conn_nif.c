@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "key_check.h"
 #include "nif.h"
 
 #define RECV_SIZE 65536
@@ -30,8 +31,7 @@ struct conn_res {
 	uint8_t *out;	/* what a short write left, sent before anything else */
 	size_t out_len, out_off;
 	uint64_t received, sent;	/* completed reads and writes: the link's activity */
-	uint64_t records_unchecked;	/* records written since the last key-usage check */
-	uint64_t check_every;
+	struct key_check key_check;
 };
 
 static ErlNifResourceType *conn_type;
@@ -161,9 +161,7 @@ ERL_NIF_TERM nif_conn_open(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[])
 	if (ret == 0) {
 		KTLS_OPTS(ktls_conn_opts, opts, .auto_update_records = update_after);
 		ret = ktls_conn_open(c->fd, (uint16_t)suite, &tx, tx_seq, &rx, rx_seq, &opts, &c->conn);
-		/* checked this often, the key carries at most 1/16 more than asked */
-		uint64_t after = update_after ? update_after : limit / 2;
-		c->check_every = after / 16 ? (after / 16 < 65536 ? after / 16 : 65536) : 1;
+		key_check_init(&c->key_check, update_after, limit);
 	}
 	explicit_bzero(tx_secret, sizeof(tx_secret));
 	explicit_bzero(rx_secret, sizeof(rx_secret));
@@ -264,25 +262,6 @@ ERL_NIF_TERM nif_conn_recv(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[])
 	return result;
 }
 
-/* Every check_every records written, ask libktls whether the key is due for an update. */
-static void count_records(struct conn_res *c, size_t written)
-{
-	c->records_unchecked += (written + KTLS_RECORD_MAX - 1) / KTLS_RECORD_MAX;
-}
-
-static int check_limits(struct conn_res *c, size_t written)
-{
-	count_records(c, written);
-	if (c->records_unchecked < c->check_every)
-		return 0;
-	int ret = ktls_conn_check_limits(c->conn);
-	if (ret == -EAGAIN) /* no room for the KeyUpdate now: the next write tries again */
-		return 0;
-	if (ret >= 0)
-		c->records_unchecked = 0;
-	return ret < 0 ? ret : 0;
-}
-
 /* Write out[off..len) without blocking: 0 when all went, -EAGAIN when the rest waits. */
 static int write_some(struct conn_res *c, const uint8_t *data, size_t len, size_t *off)
 {
@@ -299,7 +278,7 @@ static int write_some(struct conn_res *c, const uint8_t *data, size_t len, size_
 static ERL_NIF_TERM written(ErlNifEnv *env, struct conn_res *c, size_t len)
 {
 	c->sent++;
-	int ret = check_limits(c, len);
+	int ret = key_check_written(&c->key_check, c->conn, len);
 	return ret < 0 ? error_tuple(env, ret) : atom(env, "ok");
 }
 
@@ -325,7 +304,7 @@ ERL_NIF_TERM nif_conn_send(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[])
 	if (ret == 0) {
 		result = written(env, c, data.size);
 	} else if (ret == -EAGAIN) {
-		count_records(c, off); /* the rest counts once conn_flush/1 has sent it */
+		key_check_count(&c->key_check, off); /* the rest counts once conn_flush/1 has sent it */
 		c->out = malloc(data.size - off);
 		if (c->out) {
 			c->out_len = data.size - off;
@@ -386,7 +365,7 @@ ERL_NIF_TERM nif_conn_update_keys(ErlNifEnv *env, int argc, const ERL_NIF_TERM a
 	enif_mutex_lock(c->lock);
 	ret = c->fd < 0 ? -EBADF : c->out ? -EAGAIN : ktls_conn_update_keys(c->conn, request);
 	if (ret == 0)
-		c->records_unchecked = 0;
+		key_check_reset(&c->key_check);
 	enif_mutex_unlock(c->lock);
 	return ret < 0 ? error_tuple(env, ret) : atom(env, "ok");
 }

@@ -3,24 +3,25 @@
  * The distribution controller of a libktls_dist link: a port driver (erl_driver.h) over a
  * struct ktls_conn, as OTP's distribution guide describes an alternative carrier. The VM gives
  * the port each packet to send (outputv) and the driver gives the VM each packet received
- * (driver_output): no Erlang process carries the data.
+ * (driver_output_binary, a part of the buffer it was read into): no Erlang process carries the
+ * data, and the driver copies only small parts of packets.
  *
  * Packets are framed by a 2-byte length during the distribution handshake and by a 4-byte one
  * after, as inet_tcp_dist does. During the handshake a packet is delivered to the port's owner
  * only when it asks for one (RECV), so nothing framed for the connected phase is read as a
  * handshake packet. Outgoing packets queue in the port's queue and go out when the VM has given
- * all it had (a zero timer: the VM's own flush), in writes of up to BATCH bytes, so small
- * packets share records. A full socket leaves them queued and makes the port busy, which
- * suspends senders as inet_drv does. The peer's KeyUpdates are followed inside
- * ktls_conn_read(); our key is updated at the configured record count; session tickets are
- * dropped; close_notify, alerts and errors end the port with their reason. An idle link holds
- * no buffer; packet buffers are not wiped (distribution data, as in the VM's own buffers), the
- * keys are (ktls_conn_free()).
+ * all it had (a zero timer: the VM's own flush), in writes of up to WriteSize bytes straight
+ * from the queue (small parts are copied together), so small packets share records. A full
+ * socket leaves them queued and makes the port busy, which suspends senders as inet_drv does.
+ * The peer's KeyUpdates are followed inside ktls_conn_read(); our key is updated at the
+ * configured record count; session tickets are dropped; close_notify, alerts and errors end the
+ * port with their reason. An idle link holds no buffer; packet buffers are not wiped
+ * (distribution data, as in the VM's own buffers), the keys are (ktls_conn_free()).
  *
  * Control commands (port_control/3):
- *   OPEN  <<Fd:32, Suite:16, UpdateAfter:64, TxSeq:64, RxSeq:64, TxLen:8, Tx, RxLen:8, Rx,
- *           Plaintext/binary>>: a libktls connection on a duplicate of Fd; Plaintext (what ssl
- *           had decrypted) is read before the socket
+ *   OPEN  <<Fd:32, Suite:16, UpdateAfter:64, WriteSize:32, TxSeq:64, RxSeq:64, TxLen:8, Tx,
+ *           RxLen:8, Rx, Plaintext/binary>>: a libktls connection on a duplicate of Fd;
+ *           Plaintext (what ssl had decrypted) is read before the socket
  *   RECV  deliver the next handshake packet as {Port, {data, Packet}} to the owner
  *   CONNECTED  4-byte framing from now on; nothing is delivered until ACTIVE
  *   ACTIVE  packets go to the VM (the port is the node's controller, erlang:setnode/3)
@@ -33,6 +34,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -41,10 +43,16 @@
 #include <erl_driver.h>
 #include <ktls.h>
 
-#define BATCH 65536
+#include "errno_names.h"
+#include "key_check.h"
+
+/* Reads fill buffers of READ_SIZE bytes; the packet a buffer's end cuts is copied into the next.
+ * (Buffers of four times a large packet, to copy less, measured more instructions in all.) */
 #define READ_SIZE 65536
 #define READS_PER_EVENT 16
-#define BUSY_BYTES (4 * BATCH)
+#define WRITE_VECTORS 64
+#define HEADERS_SIZE 4096
+#define COPY_BELOW 4096 /* queued parts smaller than this are copied together into one vector */
 
 enum command {
 	CMD_OPEN = 'O',
@@ -69,17 +77,20 @@ struct link {
 	int writing;		/* the descriptor is selected for writing */
 	int timer;		/* the flush timer is armed */
 	int busy;
-	uint8_t *in;		/* plaintext received, not yet a whole packet; NULL when none */
-	size_t in_len, in_cap;
-	uint8_t *out;		/* one write's batch, while the queue is not empty */
+	ErlDrvBinary *in;	/* plaintext received; NULL when all was delivered */
+	size_t in_start, in_len; /* in's bytes [in_start, in_len) are not yet a whole packet */
+	size_t write_size;	/* bytes per write at most; busy past 4 times as many queued */
+	uint8_t *staging;	/* small queued parts, copied together for one write; NULL when idle */
+	ErlDrvBinary *headers;	/* packets' length headers, in turn; queued packets hold references */
+	size_t headers_used;
 	uint64_t received, sent;
-	uint64_t records_unchecked, check_every;
+	struct key_check key_check;
 };
 
-static uint64_t get64(const uint8_t *p)
+static uint64_t get_be(const uint8_t *p, int bytes)
 {
 	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
+	for (int i = 0; i < bytes; i++)
 		v = v << 8 | p[i];
 	return v;
 }
@@ -107,9 +118,10 @@ static void link_close(struct link *l, int notify)
 {
 	if (l->fd < 0)
 		return;
-	if (notify && l->phase != HANDSHAKE && ktls_send_alert(l->fd, KTLS_ALERT_LEVEL_WARNING,
-								    KTLS_ALERT_CLOSE_NOTIFY) < 0)
-		notify = 0; /* a full send buffer: the peer sees the end of the stream */
+	if (notify && l->phase != HANDSHAKE &&
+	    ktls_send_alert(l->fd, KTLS_ALERT_LEVEL_WARNING, KTLS_ALERT_CLOSE_NOTIFY) < 0) {
+		/* a full send buffer: the peer sees the end of the stream without the alert */
+	}
 	if (l->selected)
 		driver_select(l->port, (ErlDrvEvent)(intptr_t)l->fd, ERL_DRV_USE, 0);
 	else
@@ -124,8 +136,11 @@ static void link_stop(ErlDrvData data)
 	struct link *l = (struct link *)data;
 
 	link_close(l, 1);
-	free(l->in);
-	free(l->out);
+	if (l->in)
+		driver_free_binary(l->in);
+	free(l->staging);
+	if (l->headers)
+		driver_free_binary(l->headers);
 	free(l);
 }
 
@@ -142,72 +157,68 @@ static void fail(struct link *l, const char *reason, int notify)
 	driver_failure_atom(l->port, (char *)reason);
 }
 
-static const char *errno_name(int err)
+/* A failure's end reason: libktls_ and the errno's name; key_limit_reached for EBUSY, the
+ * answer of a kernel that cannot replace a key that reached its limit. */
+static void fail_errno(struct link *l, int err, int notify)
 {
-	switch (err) {
-	case -EBADMSG: return "libktls_ebadmsg";
-	case -EKEYEXPIRED: return "libktls_ekeyexpired";
-	case -EXFULL: return "libktls_exfull";
-	case -EPROTO: return "libktls_eproto";
-	case -EMSGSIZE: return "libktls_emsgsize";
-	case -ECONNRESET: return "libktls_econnreset";
-	case -EPIPE: return "libktls_epipe";
-	case -ENOMEM: return "libktls_enomem";
-	case -EBUSY: return "key_limit_reached";
-	default: return "libktls_error";
-	}
+	char reason[64] = "key_limit_reached";
+
+	if (err != -EBUSY)
+		snprintf(reason, sizeof(reason), "libktls_%s", errno_name(err));
+	fail(l, reason, notify);
 }
 
-/* Packets whole in the input buffer: to the VM (ACTIVE), or one per request to the owner. */
-static int deliver(struct link *l)
+/* Room in the input buffer for `want` more bytes. Bytes before in_len are never written again:
+ * the VM may hold packets in them (driver_output_binary), so a buffer too small is replaced,
+ * the unconsumed bytes copied into the new one. */
+static int ensure_room(struct link *l, size_t want)
 {
-	size_t header = l->phase == HANDSHAKE ? 2 : 4, off = 0;
+	size_t keep = l->in ? l->in_len - l->in_start : 0;
 
-	while (l->phase != CONNECTED && (l->phase == ACTIVE || l->wanted > 0)) {
-		if (l->in_len - off < header)
-			break;
-		const uint8_t *p = l->in + off;
-		size_t len = header == 2 ? (size_t)p[0] << 8 | p[1]
-					 : (size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3];
-		if (l->in_len - off - header < len) {
-			if (header + len > l->in_cap) {
-				uint8_t *bigger = realloc(l->in, header + len);
-				if (!bigger)
-					return -ENOMEM;
-				l->in = bigger;
-				l->in_cap = header + len;
-			}
-			break;
-		}
-		l->received++;
-		if (len > 0 || l->phase == HANDSHAKE) {
-			driver_output(l->port, (char *)p + header, len);
-			if (l->phase == HANDSHAKE)
-				l->wanted--;
-		}
-		off += header + len;
-	}
-	if (off > 0) {
-		memmove(l->in, l->in + off, l->in_len - off);
-		l->in_len -= off;
-	}
-	if (l->in_len == 0) { /* an idle link keeps no buffer */
-		free(l->in);
-		l->in = NULL;
-		l->in_cap = 0;
-	}
+	if (l->in && (size_t)l->in->orig_size - l->in_len >= want)
+		return 0;
+	ErlDrvBinary *bin = driver_alloc_binary(keep + (want > READ_SIZE ? want : READ_SIZE));
+	if (!bin)
+		return -ENOMEM;
+	if (keep)
+		memcpy(bin->orig_bytes, l->in->orig_bytes + l->in_start, keep);
+	if (l->in)
+		driver_free_binary(l->in);
+	l->in = bin;
+	l->in_start = 0;
+	l->in_len = keep;
 	return 0;
 }
 
-static int ensure_room(struct link *l)
+/* Packets whole in the input buffer: to the VM (ACTIVE) as parts of the buffer, or copied, one
+ * per request, to the owner (HANDSHAKE). */
+static int deliver(struct link *l)
 {
-	if (l->in_cap - l->in_len >= READ_SIZE / 4)
-		return 0;
-	uint8_t *bigger = realloc(l->in, l->in_len + READ_SIZE);
-	if (!bigger)
-		return -ENOMEM;
-	l->in = bigger;
-	l->in_cap = l->in_len + READ_SIZE;
+	size_t header = l->phase == HANDSHAKE ? 2 : 4;
+
+	while (l->in && l->phase != CONNECTED && (l->phase == ACTIVE || l->wanted > 0)) {
+		size_t avail = l->in_len - l->in_start;
+		if (avail < header)
+			break;
+		const uint8_t *p = (const uint8_t *)l->in->orig_bytes + l->in_start;
+		size_t len = header == 2 ? (size_t)p[0] << 8 | p[1]
+					 : (size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3];
+		if (avail - header < len)
+			return ensure_room(l, header + len - avail);
+		l->received++;
+		if (l->phase == HANDSHAKE) {
+			driver_output(l->port, (char *)p + header, len);
+			l->wanted--;
+		} else if (len > 0) { /* an empty packet is a tick */
+			driver_output_binary(l->port, NULL, 0, l->in, l->in_start + header, len);
+		}
+		l->in_start += header + len;
+	}
+	if (l->in && l->in_start == l->in_len) { /* an idle link keeps no buffer */
+		driver_free_binary(l->in);
+		l->in = NULL;
+		l->in_start = l->in_len = 0;
+	}
 	return 0;
 }
 
@@ -224,11 +235,12 @@ static void link_ready_input(ErlDrvData data, ErlDrvEvent event)
 	if (!l->conn)
 		return;
 	for (int i = 0; i < READS_PER_EVENT; i++) {
-		if (ensure_room(l) < 0) {
+		if (ensure_room(l, READ_SIZE / 4) < 0) {
 			fail(l, "libktls_enomem", 1);
 			return;
 		}
-		n = ktls_conn_read(l->conn, l->in + l->in_len, l->in_cap - l->in_len, MSG_DONTWAIT);
+		size_t room = (size_t)l->in->orig_size - l->in_len;
+		n = ktls_conn_read(l->conn, l->in->orig_bytes + l->in_len, room, MSG_DONTWAIT);
 		if (n == -ENOMSG) {
 			uint8_t type;
 			const uint8_t *body;
@@ -246,6 +258,9 @@ static void link_ready_input(ErlDrvData data, ErlDrvEvent event)
 			fail(l, "libktls_enomem", 1);
 			return;
 		}
+		/* A short read does not mean an empty socket: a read ends at a control record (the
+		 * peer's KeyUpdate) and the records behind it wait. Reading goes on until EAGAIN:
+		 * the KeyUpdate test stalls when it stops at a short read. */
 		if (l->phase == HANDSHAKE && l->wanted == 0)
 			break;
 	}
@@ -259,7 +274,7 @@ static void link_ready_input(ErlDrvData data, ErlDrvEvent event)
 	else if (n == -ECONNABORTED && ktls_reader_alert(ktls_conn_reader(l->conn), &alert) == 1)
 		fail(l, ktls_alert_name(alert.description), 0);
 	else if (n < 0 && n != -EAGAIN && n != -ENOMSG && n != -EINTR)
-		fail(l, errno_name((int)n), 0); /* libktls has sent the alert the failure calls for */
+		fail_errno(l, (int)n, 0); /* libktls has sent the alert the failure calls for */
 	else if (l->phase == CONNECTED || (l->phase == HANDSHAKE && l->wanted == 0))
 		driver_select(l->port, (ErlDrvEvent)(intptr_t)l->fd, ERL_DRV_READ, 0);
 }
@@ -268,20 +283,6 @@ static void select_input(struct link *l)
 {
 	driver_select(l->port, (ErlDrvEvent)(intptr_t)l->fd, ERL_DRV_READ | ERL_DRV_USE, 1);
 	l->selected = 1;
-}
-
-/* Every check_every records written, ask libktls whether the key is due for an update. */
-static int check_limits(struct link *l, size_t written)
-{
-	l->records_unchecked += (written + KTLS_RECORD_MAX - 1) / KTLS_RECORD_MAX;
-	if (l->records_unchecked < l->check_every)
-		return 0;
-	int ret = ktls_conn_check_limits(l->conn);
-	if (ret == -EAGAIN)
-		return 0; /* no room for the KeyUpdate now: the next batch tries again */
-	if (ret >= 0)
-		l->records_unchecked = 0;
-	return ret < 0 ? ret : 0;
 }
 
 static void set_writing(struct link *l, int on)
@@ -294,56 +295,89 @@ static void set_writing(struct link *l, int on)
 
 static void set_busy(struct link *l)
 {
-	int busy = driver_sizeq(l->port) >= BUSY_BYTES;
+	int busy = driver_sizeq(l->port) >= 4 * l->write_size;
 	if (busy != l->busy)
 		set_busy_port(l->port, busy);
 	l->busy = busy;
 }
 
-/* Write the queue out in batches until it is empty or the socket is full. */
+/* The next write, in v[0..*nv): up to write_size bytes from the head of the queue, large parts
+ * as they are, runs of small ones copied together into the staging buffer. 0 or -ENOMEM. */
+static int next_write(struct link *l, struct iovec *v, int *nv)
+{
+	int vlen, last_staged = 0;
+	size_t total = 0, staged = 0;
+	SysIOVec *iov = driver_peekq(l->port, &vlen);
+
+	*nv = 0;
+	for (int i = 0; iov && i < vlen && total < l->write_size && *nv < WRITE_VECTORS; i++) {
+		size_t take = iov[i].iov_len < l->write_size - total ? iov[i].iov_len : l->write_size - total;
+		if (take >= COPY_BELOW) {
+			v[(*nv)++] = (struct iovec){ iov[i].iov_base, take };
+			last_staged = 0;
+		} else if (take > 0) {
+			if (!l->staging && !(l->staging = malloc(l->write_size)))
+				return -ENOMEM;
+			uint8_t *to = l->staging + staged;
+			memcpy(to, iov[i].iov_base, take);
+			if (last_staged)
+				v[*nv - 1].iov_len += take;
+			else
+				v[(*nv)++] = (struct iovec){ to, take };
+			last_staged = 1;
+			staged += take;
+		}
+		total += take;
+	}
+	return 0;
+}
+
+/* Write the queue out until it is empty or the socket is full. A plain sendmsg() is safe once
+ * ktls_conn_flush() has sent what libktls had pending. */
 static void flush_out(struct link *l)
 {
+	struct iovec v[WRITE_VECTORS];
+	int nv;
+
 	for (;;) {
 		int ret = ktls_conn_flush(l->conn, MSG_DONTWAIT);
 		if (ret == -EAGAIN)
 			break;
 		if (ret < 0) {
-			fail(l, errno_name(ret), 0);
+			fail_errno(l, ret, 0);
 			return;
 		}
-		int vlen;
-		SysIOVec *iov = driver_peekq(l->port, &vlen);
-		if (iov && vlen > 0 && !l->out && !(l->out = malloc(BATCH))) {
+		if (next_write(l, v, &nv) < 0) {
 			fail(l, "libktls_enomem", 1);
 			return;
 		}
-		size_t len = 0;
-		for (int i = 0; iov && i < vlen && len < BATCH; i++) {
-			size_t part = iov[i].iov_len < BATCH - len ? iov[i].iov_len : BATCH - len;
-			memcpy(l->out + len, iov[i].iov_base, part);
-			len += part;
-		}
-		if (len == 0)
+		if (nv == 0)
 			break;
-		ssize_t n = ktls_conn_write(l->conn, l->out, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (n == -EAGAIN || n == -EINTR)
+		struct msghdr msg = { .msg_iov = v, .msg_iovlen = (size_t)nv };
+		ssize_t n = sendmsg(l->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			break;
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n < 0) {
-			fail(l, errno_name((int)n), 0);
+			fail_errno(l, -errno, 0);
 			return;
 		}
 		driver_deq(l->port, (ErlDrvSizeT)n);
-		ret = check_limits(l, (size_t)n);
+		ret = key_check_written(&l->key_check, l->conn, (size_t)n);
 		if (ret < 0) {
-			fail(l, errno_name(ret), 1);
+			fail_errno(l, ret, 1);
 			return;
 		}
 	}
 	set_writing(l, driver_sizeq(l->port) > 0 || ktls_conn_send_pending(l->conn) == 1);
 	set_busy(l);
 	if (driver_sizeq(l->port) == 0) {
-		free(l->out);
-		l->out = NULL;
+		free(l->staging);
+		l->staging = NULL;
+		if (l->headers)
+			driver_free_binary(l->headers);
+		l->headers = NULL;
 	}
 }
 
@@ -367,25 +401,55 @@ static void link_timeout(ErlDrvData data)
 
 /* A packet from the VM (or from the handshake's f_send): framed and queued; written when the VM
  * has given everything it had, or at once when a batch is full. */
+/* Room for a header in the headers binary, a new one when it is full; NULL without memory. */
+static char *next_header(struct link *l, size_t hlen)
+{
+	if (!l->headers || l->headers_used + hlen > (size_t)l->headers->orig_size) {
+		if (l->headers)
+			driver_free_binary(l->headers);
+		l->headers = driver_alloc_binary(HEADERS_SIZE);
+		l->headers_used = 0;
+		if (!l->headers)
+			return NULL;
+	}
+	l->headers_used += hlen;
+	return l->headers->orig_bytes + l->headers_used - hlen;
+}
+
 static void link_outputv(ErlDrvData data, ErlIOVec *ev)
 {
 	struct link *l = (struct link *)data;
-	uint8_t header[4];
 	size_t hlen = l->phase == HANDSHAKE ? 2 : 4;
 	size_t len = ev->size;
+	char *header;
 
 	if (!l->conn)
 		return;
-	put_be(header, len, (int)hlen);
-	driver_enq(l->port, (char *)header, hlen);
-	if (len > 0)
+	if (ev->vsize > 0 && ev->iov[0].iov_len == 0 && !ev->binv[0] && (header = next_header(l, hlen))) {
+		/* The VM leaves the first vector of a packet for the driver's header. Ours is in the
+		 * headers binary, which the queue references: no binary of its own per packet. The
+		 * VM gets its vector back as it gave it. */
+		put_be((uint8_t *)header, len, (int)hlen);
+		ev->iov[0] = (SysIOVec){ .iov_base = header, .iov_len = hlen };
+		ev->binv[0] = l->headers;
+		ev->size += hlen;
 		driver_enqv(l->port, ev, 0);
+		ev->iov[0] = (SysIOVec){ .iov_base = NULL, .iov_len = 0 };
+		ev->binv[0] = NULL;
+		ev->size -= hlen;
+	} else {
+		uint8_t copied[4];
+		put_be(copied, len, (int)hlen);
+		driver_enq(l->port, (char *)copied, hlen);
+		if (len > 0)
+			driver_enqv(l->port, ev, 0);
+	}
 	l->sent++;
 	if (l->writing) { /* the socket is full: ready_output writes it */
 		set_busy(l);
 		return;
 	}
-	if (driver_sizeq(l->port) >= BATCH || l->phase == HANDSHAKE) {
+	if (driver_sizeq(l->port) >= l->write_size || l->phase == HANDSHAKE) {
 		flush_out(l);
 	} else if (!l->timer) {
 		driver_set_timer(l->port, 0);
@@ -404,25 +468,10 @@ static ErlDrvSSizeT reply(char **rbuf, ErlDrvSizeT rlen, const void *data, size_
 	return (ErlDrvSSizeT)len;
 }
 
-/* The errnos a command returns, named as inet:format_error/1 knows them. */
-static const struct {
-	int err;
-	const char *name;
-} errnos[] = {
-	{ EAGAIN, "eagain" },	{ EBADF, "ebadf" },   { EBUSY, "ebusy" },
-	{ EINVAL, "einval" },	{ ENOMEM, "enomem" }, { ENOPKG, "enopkg" },
-	{ EOPNOTSUPP, "eopnotsupp" }, { EPROTONOSUPPORT, "eprotonosupport" },
-	{ EMFILE, "emfile" },	{ ENOTSOCK, "enotsock" }, { ENOPROTOOPT, "enoprotoopt" },
-};
-
 static ErlDrvSSizeT error_reply(char **rbuf, ErlDrvSizeT rlen, int err)
 {
-	const char *name = "unknown";
+	const char *name = errno_name(err);
 	char buf[32] = { 0 };
-
-	for (size_t i = 0; i < sizeof(errnos) / sizeof(errnos[0]); i++)
-		if (errnos[i].err == -err)
-			name = errnos[i].name;
 	size_t len = strlen(name);
 	memcpy(buf + 1, name, len);
 	return reply(rbuf, rlen, buf, len + 1);
@@ -435,12 +484,16 @@ static int open_link(struct link *l, const uint8_t *buf, size_t len)
 	uint64_t limit;
 	int ret = -EINVAL;
 
-	if (l->conn || len < 4 + 2 + 8 + 8 + 8 + 1)
+	if (l->conn || len < 4 + 2 + 8 + 4 + 8 + 8 + 1)
 		return -EINVAL;
-	int fd = (int)((uint32_t)buf[0] << 24 | buf[1] << 16 | buf[2] << 8 | buf[3]);
-	uint16_t suite = (uint16_t)(buf[4] << 8 | buf[5]);
-	uint64_t update_after = get64(buf + 6), tx_seq = get64(buf + 14), rx_seq = get64(buf + 22);
-	size_t off = 30;
+	int fd = (int)get_be(buf, 4);
+	uint16_t suite = (uint16_t)get_be(buf + 4, 2);
+	uint64_t update_after = get_be(buf + 6, 8);
+	size_t write_size = (size_t)get_be(buf + 14, 4);
+	uint64_t tx_seq = get_be(buf + 18, 8), rx_seq = get_be(buf + 26, 8);
+	size_t off = 34;
+	if (write_size < 1024)
+		goto out;
 	tx.secret_len = buf[off++];
 	if (tx.secret_len > KTLS_SECRET_MAX || len < off + tx.secret_len + 1)
 		goto out;
@@ -463,16 +516,13 @@ static int open_link(struct link *l, const uint8_t *buf, size_t len)
 	ret = ktls_conn_open(l->fd, suite, &tx, tx_seq, &rx, rx_seq, &opts, &l->conn);
 	if (ret < 0)
 		goto out;
-	uint64_t after = update_after ? update_after : limit / 2;
-	l->check_every = after / 16 ? (after / 16 < 65536 ? after / 16 : 65536) : 1;
+	key_check_init(&l->key_check, update_after, limit);
+	l->write_size = write_size;
 	if (len > off) { /* what ssl had decrypted comes first */
-		l->in = malloc(len - off + READ_SIZE);
-		if (!l->in) {
-			ret = -ENOMEM;
+		ret = ensure_room(l, len - off);
+		if (ret < 0)
 			goto out;
-		}
-		l->in_cap = len - off + READ_SIZE;
-		memcpy(l->in, buf + off, len - off);
+		memcpy(l->in->orig_bytes, buf + off, len - off);
 		l->in_len = len - off;
 	}
 out:
@@ -552,7 +602,7 @@ static ErlDrvSSizeT link_control(ErlDrvData data, unsigned int command, char *bu
 		ret = ktls_conn_update_keys(l->conn, buf[0] != 0);
 		if (ret < 0)
 			return error_reply(rbuf, rlen, ret);
-		l->records_unchecked = 0;
+		key_check_reset(&l->key_check);
 		if (ktls_conn_send_pending(l->conn) == 1)
 			flush_out(l);
 		return reply(rbuf, rlen, ok, 1);

@@ -14,6 +14,7 @@
 #include <erl_nif.h>
 #include <ktls.h>
 
+#include "errno_names.h"
 #include "nif.h"
 
 /* A reader has no lock of its own: any process holding the resource may call on any scheduler,
@@ -34,50 +35,9 @@ ERL_NIF_TERM atom(ErlNifEnv *env, const char *name)
 	return a;
 }
 
-/* Every errno libktls returns (ktls.h's table) and those of the system calls it passes through,
- * named as inet:format_error/1 knows them; their atoms are made once, in load(). */
-static const struct {
-	int err;
-	const char *name;
-} errnos[] = {
-	{ EACCES, "eacces" },	      { EADDRINUSE, "eaddrinuse" },	{ EADDRNOTAVAIL, "eaddrnotavail" },
-	{ EAGAIN, "eagain" },	      { EALREADY, "ealready" },		{ EBADF, "ebadf" },
-	{ EBADFD, "ebadfd" },	      { EBADMSG, "ebadmsg" },		{ EBUSY, "ebusy" },
-	{ ECONNABORTED, "econnaborted" }, { ECONNREFUSED, "econnrefused" }, { ECONNRESET, "econnreset" },
-	{ EEXIST, "eexist" },	      { EFAULT, "efault" },		{ EHOSTUNREACH, "ehostunreach" },
-	{ EINPROGRESS, "einprogress" }, { EINTR, "eintr" },		{ EINVAL, "einval" },
-	{ EIO, "eio" },		      { EKEYEXPIRED, "ekeyexpired" },	{ ELIBBAD, "elibbad" },
-	{ EMFILE, "emfile" },	      { EMSGSIZE, "emsgsize" },		{ ENETUNREACH, "enetunreach" },
-	{ ENFILE, "enfile" },	      { ENOBUFS, "enobufs" },		{ ENODATA, "enodata" },
-	{ ENOENT, "enoent" },	      { ENOKEY, "enokey" },		{ ENOMEM, "enomem" },
-	{ ENOMSG, "enomsg" },	      { ENOPKG, "enopkg" },		{ ENOPROTOOPT, "enoprotoopt" },
-	{ ENOSPC, "enospc" },	      { ENOSYS, "enosys" },		{ ENOTCONN, "enotconn" },
-	{ ENOTEMPTY, "enotempty" },   { ENOTRECOVERABLE, "enotrecoverable" }, { ENOTSOCK, "enotsock" },
-	{ EOPNOTSUPP, "eopnotsupp" }, { EPERM, "eperm" },		{ EPIPE, "epipe" },
-	{ EPROTO, "eproto" },	      { EPROTONOSUPPORT, "eprotonosupport" }, { EPROTOTYPE, "eprototype" },
-	{ ESOCKTNOSUPPORT, "esocktnosupport" }, { ESRCH, "esrch" },	{ ETIMEDOUT, "etimedout" },
-	{ EXFULL, "exfull" },
-};
-static ERL_NIF_TERM errno_atoms[sizeof(errnos) / sizeof(errnos[0])], unknown_errno;
-
-static void make_errno_atoms(ErlNifEnv *env)
-{
-	for (size_t i = 0; i < sizeof(errnos) / sizeof(errnos[0]); i++)
-		errno_atoms[i] = enif_make_atom(env, errnos[i].name);
-	unknown_errno = enif_make_atom(env, "unknown");
-}
-
-static ERL_NIF_TERM errno_atom(int err)
-{
-	for (size_t i = 0; i < sizeof(errnos) / sizeof(errnos[0]); i++)
-		if (errnos[i].err == -err)
-			return errno_atoms[i];
-	return unknown_errno;
-}
-
 ERL_NIF_TERM error_tuple(ErlNifEnv *env, int err)
 {
-	return enif_make_tuple2(env, atom(env, "error"), errno_atom(err));
+	return enif_make_tuple2(env, atom(env, "error"), atom(env, errno_name(err)));
 }
 
 static ERL_NIF_TERM flag(ErlNifEnv *env, int32_t value)
@@ -504,7 +464,6 @@ static int load(ErlNifEnv *env, void **priv, ERL_NIF_TERM info)
 {
 	(void)priv;
 	(void)info;
-	make_errno_atoms(env);
 	reader_type = enif_open_resource_type(env, NULL, "libktls_reader", reader_dtor,
 					      ERL_NIF_RT_CREATE, NULL);
 	return reader_type && conn_nif_load(env) == 0 ? 0 : 1;

@@ -15,6 +15,9 @@
 %%     `{client, SslOptions}.' (certificates, verification), as `file:consult/1' reads them.</li>
 %% <li>`-libktls_dist_key_update_records N': update our key after N records (default: half the
 %%     suite's confidentiality limit, 2^23.5 records for AES-GCM).</li>
+%% <li>`-libktls_dist_write_size Bytes': packets queued for a link go out in writes of at most
+%%     this many bytes (default 65536, at least 1024); past four times as many queued the port
+%%     is busy and senders suspend.</li>
 %% </ul>
 %% The `ssl' application must be running before the first connection: start the node without a
 %% name and call `net_kernel:start/1' after `application:ensure_all_started(ssl)', or start
@@ -207,7 +210,7 @@ driver_port(TcpPort, #{suite := Suite, tx_secret := Tx, tx_seq := TxSeq, rx_secr
                      rx_seq := RxSeq, plaintext := Plaintext}) ->
     {ok, Fd} = prim_inet:getfd(TcpPort),
     Port = erlang:open_port({spawn_driver, ?DRIVER}, [binary]),
-    Open = <<Fd:32, Suite:16, (key_update_records()):64, TxSeq:64, RxSeq:64,
+    Open = <<Fd:32, Suite:16, (key_update_records()):64, (write_size()):32, TxSeq:64, RxSeq:64,
              (byte_size(Tx)):8, Tx/binary, (byte_size(Rx)):8, Rx/binary, Plaintext/binary>>,
     case control(Port, ?OPEN, Open) of
         ok -> {ok, Port};
@@ -227,6 +230,12 @@ key_update_records() ->
     case init:get_argument(libktls_dist_key_update_records) of
         {ok, [[N]]} -> list_to_integer(N);
         _ -> 0
+    end.
+
+write_size() ->
+    case init:get_argument(libktls_dist_write_size) of
+        {ok, [[N]]} -> list_to_integer(N);
+        _ -> 65536
     end.
 
 %% The driver's reply: <<1, Data/binary>> or <<0, ErrnoName/binary>>.

@@ -5,7 +5,7 @@
 -module(libktls_kernel_tests).
 -include_lib("eunit/include/eunit.hrl").
 
--export([dist_probe/1, dist_controller/1, traffic/2, update_keys/2, watch_link/1,
+-export([dist_probe/1, dist_controller/1, traffic/2, update_keys/2, watch_link/1, send_link_alert/3,
          link_down_reason/1, start_sink/0, sink_bytes/0, flood/2]).
 
 -define(SOL_TLS, 282).
@@ -548,7 +548,9 @@ dist_key_update_test_() ->
 
 dist_key_update() ->
     {ok, #{rekey := Rekey}} = libktls:probe_kernel(),
-    with_dist_peers(["-libktls_dist_key_update_records", "64"], fun(A, B) ->
+    %% writes of 4 KiB: packets split over writes, parts large enough to go uncopied
+    with_dist_peers(["-libktls_dist_key_update_records", "64", "-libktls_dist_write_size", "4096"],
+                    fun(A, B) ->
         [NodeA, NodeB] = [peer:call(P, erlang, node, []) || P <- [A, B]],
         pong = peer:call(A, net_adm, ping, [NodeB], 120000),
         [ok = peer:call(P, ?MODULE, watch_link, [N]) || {P, N} <- [{A, NodeB}, {B, NodeA}]],
@@ -595,6 +597,40 @@ dist_cannot_rekey(A, B, _NodeA, NodeB) ->
     Reasons = [peer:call(P, ?MODULE, link_down_reason, [60000], 70000) || P <- [A, B]],
     ?assert(lists:member(key_limit_reached, Reasons)),
     [?assert(lists:member(R, [key_limit_reached, connection_closed])) || R <- Reasons].
+
+%% A fatal alert from the peer on an established link ends it, with the alert's name as the
+%% reason. B connects to A, then writes a handshake_failure alert into its own end of the link
+%% (the driver's descriptor, found through /proc) while the link is idle.
+dist_peer_alert_test_() ->
+    {timeout, 300, fun dist_peer_alert/0}.
+
+dist_peer_alert() ->
+    with_dist_peers([], fun(A, B) ->
+        [NodeA, NodeB] = [peer:call(P, erlang, node, []) || P <- [A, B]],
+        pong = peer:call(B, net_adm, ping, [NodeA], 120000),
+        [ok = peer:call(P, ?MODULE, watch_link, [N]) || {P, N} <- [{A, NodeB}, {B, NodeA}]],
+        {port, ListenA, _} = peer:call(B, erl_epmd, port_please, ["a", {127, 0, 0, 1}]),
+        ok = peer:call(B, ?MODULE, send_link_alert, [ListenA, 2, 40]),
+        ?assertEqual(handshake_failure, peer:call(A, ?MODULE, link_down_reason, [60000], 70000)),
+        %% A closed its end without close_notify: B reads the end of the stream, or its next
+        %% write fails first
+        ?assert(lists:member(peer:call(B, ?MODULE, link_down_reason, [60000], 70000),
+                             [connection_closed, libktls_epipe, libktls_econnreset]))
+    end).
+
+%% On a peer: an alert on the descriptor of the link whose remote end is TCP port RemotePort.
+send_link_alert(RemotePort, Level, Description) ->
+    {ok, Table} = file:read_file("/proc/net/tcp"),
+    Remote = lists:flatten(io_lib:format("~4.16.0B", [RemotePort])),
+    Inodes = [Inode || Line <- tl(string:lexemes(binary_to_list(Table), "\n")),
+                       [_, _, RemAddress, "01" | Rest] <- [string:lexemes(Line, " ")],
+                       lists:suffix(":" ++ Remote, RemAddress),
+                       Inode <- [lists:nth(6, Rest)]],
+    {ok, Fds} = file:list_dir("/proc/self/fd"),
+    [Fd] = [list_to_integer(F) || F <- Fds, Inode <- Inodes,
+                                  {ok, Link} <- [file:read_link("/proc/self/fd/" ++ F)],
+                                  Link =:= "socket:[" ++ Inode ++ "]"],
+    libktls:send_alert(Fd, Level, Description).
 
 %% Backpressure: the peer stops reading (SIGSTOP); 64 MiB sent to it. The link's port goes busy
 %% and holds at most a few hundred KiB, the sender is suspended (busy_dist_port), and once the
