@@ -399,8 +399,6 @@ static void link_timeout(ErlDrvData data)
 		flush_out(l);
 }
 
-/* A packet from the VM (or from the handshake's f_send): framed and queued; written when the VM
- * has given everything it had, or at once when a batch is full. */
 /* Room for a header in the headers binary, a new one when it is full; NULL without memory. */
 static char *next_header(struct link *l, size_t hlen)
 {
@@ -416,6 +414,8 @@ static char *next_header(struct link *l, size_t hlen)
 	return l->headers->orig_bytes + l->headers_used - hlen;
 }
 
+/* A packet from the VM (or from the handshake's f_send): framed and queued; written when the VM
+ * has given everything it had, or at once when a write's worth is queued. */
 static void link_outputv(ErlDrvData data, ErlIOVec *ev)
 {
 	struct link *l = (struct link *)data;
