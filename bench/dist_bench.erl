@@ -8,8 +8,6 @@
 
 -export([run/4, snapshot/0, send/3, sink/1]).
 
--include_lib("public_key/include/public_key.hrl").
-
 -define(BIG, 65536).
 -define(SMALL, 128).
 
@@ -57,19 +55,19 @@ mode_args(libktls, Dir) ->
     ["-proto_dist", "libktls", "-libktls_dist_optfile", write_terms(Dir, "libktls.conf", ssl_roles([])),
      "-pa", Ebin].
 
+%% The certificates are files dist-bench.sh made once for all runs (KTLS_BENCH_CERTS): a key
+%% generated in a counted run would add its variable cost to that run's count.
 ssl_roles(Extra) ->
-    Key = [{key, {namedCurve, secp256r1}}, {digest, sha256}],
-    %% OTP 25 checks the name the client connected to even with server_name_indication disabled
-    Loopback = #'Extension'{extnID = ?'id-ce-subjectAltName', critical = false,
-                            extnValue = [{iPAddress, <<127, 0, 0, 1>>}, {dNSName, "127.0.0.1"}]},
-    Chain = #{root => Key, intermediates => [], peer => [{extensions, [Loopback]} | Key]},
-    #{server_config := S, client_config := C} =
-        public_key:pkix_test_data(#{server_chain => Chain, client_chain => Chain}),
+    Dir = os:getenv("KTLS_BENCH_CERTS"),
+    Files = [{certfile, filename:join(Dir, "node.pem")}, {keyfile, filename:join(Dir, "node.key")},
+             {cacertfile, filename:join(Dir, "ca.pem")}],
     Common = [{versions, ['tlsv1.3']},
               {ciphers, [#{key_exchange => any, cipher => aes_256_gcm, mac => aead, prf => sha384}]}
               | Extra],
-    [{server, S ++ Common},
-     {client, [{verify, verify_peer}, {server_name_indication, disable} | C] ++ Common}].
+    %% OTP 25 checks the name the client connected to even with server_name_indication disabled:
+    %% the certificate names 127.0.0.1
+    [{server, Files ++ Common},
+     {client, [{verify, verify_peer}, {server_name_indication, disable} | Files] ++ Common}].
 
 %% -ssl_dist_optfile reads one list; -libktls_dist_optfile one term per role.
 write_terms(Dir, Name, Terms) ->
