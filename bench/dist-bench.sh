@@ -43,18 +43,10 @@ vm=("$root/tests/vm/ktls-vm" --kernel "$kernel" --mem 3072 --timeout 7200)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# One certificate chain (P-256, naming 127.0.0.1) for every run, made here: keys generated inside
-# a counted run add a cost that varies from run to run (about 1 M instructions per MiB at 128 MiB).
+# One certificate chain for every run, made here: keys generated inside a counted run add a cost
+# that varies from run to run (about 1 M instructions per MiB at 128 MiB).
 certs=$work/certs
-mkdir "$certs" && (
-	cd "$certs" &&
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem \
-		-subj /CN=dist-bench-ca -days 2 &&
-	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout node.key -out node.csr \
-		-subj /CN=127.0.0.1 &&
-	printf 'subjectAltName=IP:127.0.0.1,DNS:127.0.0.1\n' >san.ext &&
-	openssl x509 -req -in node.csr -CA ca.pem -CAkey ca.key -CAcreateserial -extfile san.ext -days 2 -out node.pem
-) >"$work/certs.log" 2>&1 || { echo "dist-bench: openssl could not make the certificates:" >&2; cat "$work/certs.log" >&2; exit 1; }
+"$here/dist-certs.sh" "$certs" || exit 1
 export KTLS_BENCH_CERTS=$certs
 
 # One counted VM (1 vCPU), the sender and the hub only: prints "INSTRUCTIONS RESULT-LINE".

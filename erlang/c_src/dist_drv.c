@@ -9,10 +9,10 @@
  * Packets are framed by a 2-byte length during the distribution handshake and by a 4-byte one
  * after, as inet_tcp_dist does. During the handshake a packet is delivered to the port's owner
  * only when it asks for one (RECV), so nothing framed for the connected phase is read as a
- * handshake packet. Outgoing packets queue in the port's queue and go out when the VM has given
- * all it had (a zero timer: the VM's own flush), in writes of up to WriteSize bytes straight
- * from the queue (small parts are copied together), so small packets share records. A full
- * socket leaves them queued and makes the port busy, which suspends senders as inet_drv does.
+ * handshake packet. Outgoing packets queue in the driver (out_queue.c: large parts in place, the
+ * rest copied together) and go out when the VM has given all it had (a zero timer: the VM's own
+ * flush), in writes of up to WriteSize bytes, so small packets share records. A full socket
+ * leaves them queued and makes the port busy, which suspends senders as inet_drv does.
  * The peer's KeyUpdates are followed inside ktls_conn_read(); our key is updated at the
  * configured record count; session tickets are dropped; close_notify, alerts and errors end the
  * port with their reason. An idle link holds no buffer; packet buffers are not wiped
@@ -26,7 +26,7 @@
  *   CONNECTED  4-byte framing from now on; nothing is delivered until ACTIVE
  *   ACTIVE  packets go to the VM (the port is the node's controller, erlang:setnode/3)
  *   TICK  an empty packet, unless something waits to be sent
- *   STATS <<Received:64, Sent:64, Pending:8>>: packets (ticks included)
+ *   STATS <<Received:64, Sent:64, Queued:64>>: packets (ticks included), bytes waiting
  *   INFO  <<TxGen:32, RxGen:32, TxRecords:64, RxRecords:64, Limit:64>>
  *   UPDATE <<RequestPeer:8>>: our KeyUpdate now
  * A command's error is a reply <<0, Errno-name>>; success is <<1, ...>>.
@@ -45,6 +45,7 @@
 
 #include "errno_names.h"
 #include "key_check.h"
+#include "out_queue.h"
 
 /* Reads fill buffers of READ_SIZE bytes. A buffer's end costs a copy twice: the packet it cuts is
  * copied into the next buffer, and the record it cuts is decrypted into a kernel buffer and
@@ -53,8 +54,7 @@
 #define READ_SIZE 262144
 #define READS_PER_EVENT 16
 #define WRITE_VECTORS 64
-#define HEADERS_SIZE 4096
-#define COPY_BELOW 4096 /* queued parts smaller than this are copied together into one vector */
+#define COPY_BELOW 4096 /* parts of packets smaller than this are queued as copies */
 
 enum command {
 	CMD_OPEN = 'O',
@@ -81,10 +81,8 @@ struct link {
 	int busy;
 	ErlDrvBinary *in;	/* plaintext received; NULL when all was delivered */
 	size_t in_start, in_len; /* in's bytes [in_start, in_len) are not yet a whole packet */
+	struct out_queue out;	/* framed packets to send */
 	size_t write_size;	/* bytes per write at most; busy past 4 times as many queued */
-	uint8_t *staging;	/* small queued parts, copied together for one write; NULL when idle */
-	ErlDrvBinary *headers;	/* packets' length headers, in turn; queued packets hold references */
-	size_t headers_used;
 	uint64_t received, sent;
 	struct key_check key_check;
 };
@@ -140,9 +138,7 @@ static void link_stop(ErlDrvData data)
 	link_close(l, 1);
 	if (l->in)
 		driver_free_binary(l->in);
-	free(l->staging);
-	if (l->headers)
-		driver_free_binary(l->headers);
+	out_queue_clear(&l->out);
 	free(l);
 }
 
@@ -296,41 +292,10 @@ static void set_writing(struct link *l, int on)
 
 static void set_busy(struct link *l)
 {
-	int busy = driver_sizeq(l->port) >= 4 * l->write_size;
+	int busy = l->out.bytes >= 4 * l->write_size;
 	if (busy != l->busy)
 		set_busy_port(l->port, busy);
 	l->busy = busy;
-}
-
-/* The next write, in v[0..*nv): up to write_size bytes from the head of the queue, large parts
- * as they are, runs of small ones copied together into the staging buffer. 0 or -ENOMEM. */
-static int next_write(struct link *l, struct iovec *v, int *nv)
-{
-	int vlen, last_staged = 0;
-	size_t total = 0, staged = 0;
-	SysIOVec *iov = driver_peekq(l->port, &vlen);
-
-	*nv = 0;
-	for (int i = 0; iov && i < vlen && total < l->write_size && *nv < WRITE_VECTORS; i++) {
-		size_t take = iov[i].iov_len < l->write_size - total ? iov[i].iov_len : l->write_size - total;
-		if (take >= COPY_BELOW) {
-			v[(*nv)++] = (struct iovec){ iov[i].iov_base, take };
-			last_staged = 0;
-		} else if (take > 0) {
-			if (!l->staging && !(l->staging = malloc(l->write_size)))
-				return -ENOMEM;
-			uint8_t *to = l->staging + staged;
-			memcpy(to, iov[i].iov_base, take);
-			if (last_staged)
-				v[*nv - 1].iov_len += take;
-			else
-				v[(*nv)++] = (struct iovec){ to, take };
-			last_staged = 1;
-			staged += take;
-		}
-		total += take;
-	}
-	return 0;
 }
 
 /* Write the queue out until it is empty or the socket is full. A plain sendmsg() is safe once
@@ -338,7 +303,6 @@ static int next_write(struct link *l, struct iovec *v, int *nv)
 static void flush_out(struct link *l)
 {
 	struct iovec v[WRITE_VECTORS];
-	int nv;
 
 	for (;;) {
 		int ret = ktls_conn_flush(l->conn, MSG_DONTWAIT);
@@ -348,10 +312,7 @@ static void flush_out(struct link *l)
 			fail_errno(l, ret, 0);
 			return;
 		}
-		if (next_write(l, v, &nv) < 0) {
-			fail_errno(l, -ENOMEM, 1);
-			return;
-		}
+		int nv = out_queue_peek(&l->out, v, WRITE_VECTORS, l->write_size);
 		if (nv == 0)
 			break;
 		struct msghdr msg = { .msg_iov = v, .msg_iovlen = (size_t)nv };
@@ -364,22 +325,15 @@ static void flush_out(struct link *l)
 			fail_errno(l, -errno, 0);
 			return;
 		}
-		driver_deq(l->port, (ErlDrvSizeT)n);
+		out_queue_consume(&l->out, (size_t)n);
 		ret = key_check_written(&l->key_check, l->conn, (size_t)n);
 		if (ret < 0) {
 			fail_errno(l, ret, 1);
 			return;
 		}
 	}
-	set_writing(l, driver_sizeq(l->port) > 0 || ktls_conn_send_pending(l->conn) == 1);
+	set_writing(l, l->out.bytes > 0 || ktls_conn_send_pending(l->conn) == 1);
 	set_busy(l);
-	if (driver_sizeq(l->port) == 0) {
-		free(l->staging);
-		l->staging = NULL;
-		if (l->headers)
-			driver_free_binary(l->headers);
-		l->headers = NULL;
-	}
 }
 
 static void link_ready_output(ErlDrvData data, ErlDrvEvent event)
@@ -400,19 +354,10 @@ static void link_timeout(ErlDrvData data)
 		flush_out(l);
 }
 
-/* Room for a header in the headers binary, a new one when it is full; NULL without memory. */
-static char *next_header(struct link *l, size_t hlen)
+/* Whether part i of a packet is queued where it is (a large part of a binary), not copied. */
+static int in_place(const ErlIOVec *ev, int i)
 {
-	if (!l->headers || l->headers_used + hlen > (size_t)l->headers->orig_size) {
-		if (l->headers)
-			driver_free_binary(l->headers);
-		l->headers = driver_alloc_binary(HEADERS_SIZE);
-		l->headers_used = 0;
-		if (!l->headers)
-			return NULL;
-	}
-	l->headers_used += hlen;
-	return l->headers->orig_bytes + l->headers_used - hlen;
+	return ev->iov[i].iov_len >= COPY_BELOW && ev->binv[i];
 }
 
 /* A packet from the VM (or from the handshake's f_send): framed and queued; written when the VM
@@ -420,37 +365,47 @@ static char *next_header(struct link *l, size_t hlen)
 static void link_outputv(ErlDrvData data, ErlIOVec *ev)
 {
 	struct link *l = (struct link *)data;
-	size_t hlen = l->phase == HANDSHAKE ? 2 : 4;
-	size_t len = ev->size;
-	char *header;
+	int hlen = l->phase == HANDSHAKE ? 2 : 4;
+	size_t copied = (size_t)hlen;
 
 	if (!l->conn)
 		return;
-	if (ev->vsize > 0 && ev->iov[0].iov_len == 0 && !ev->binv[0] && (header = next_header(l, hlen))) {
-		/* The VM leaves the first vector of a packet for the driver's header. Ours is in the
-		 * headers binary, which the queue references: no binary of its own per packet. The
-		 * VM gets its vector back as it gave it. */
-		put_be((uint8_t *)header, len, (int)hlen);
-		ev->iov[0] = (SysIOVec){ .iov_base = header, .iov_len = hlen };
-		ev->binv[0] = l->headers;
-		ev->size += hlen;
-		driver_enqv(l->port, ev, 0);
-		ev->iov[0] = (SysIOVec){ .iov_base = NULL, .iov_len = 0 };
-		ev->binv[0] = NULL;
-		ev->size -= hlen;
-	} else {
-		uint8_t copied[4];
-		put_be(copied, len, (int)hlen);
-		driver_enq(l->port, (char *)copied, hlen);
-		if (len > 0)
-			driver_enqv(l->port, ev, 0);
+	for (int i = 0; i < ev->vsize; i++)
+		if (!in_place(ev, i))
+			copied += ev->iov[i].iov_len;
+	/* the header and the small parts are copied into one room, large parts queued between */
+	char *to = out_queue_room(&l->out, copied);
+	if (!to) {
+		fail_errno(l, -ENOMEM, 1);
+		return;
+	}
+	put_be((uint8_t *)to, ev->size, hlen);
+	size_t run = (size_t)hlen;
+	int ret = 0;
+	for (int i = 0; ret == 0 && i < ev->vsize; i++) {
+		if (in_place(ev, i)) {
+			ret = out_queue_add(&l->out, run);
+			to += run;
+			run = 0;
+			if (ret == 0)
+				ret = out_queue_ref(&l->out, ev->iov[i].iov_base, ev->iov[i].iov_len, ev->binv[i]);
+		} else if (ev->iov[i].iov_len > 0) {
+			memcpy(to + run, ev->iov[i].iov_base, ev->iov[i].iov_len);
+			run += ev->iov[i].iov_len;
+		}
+	}
+	if (ret == 0)
+		ret = out_queue_add(&l->out, run);
+	if (ret < 0) {
+		fail_errno(l, ret, 1);
+		return;
 	}
 	l->sent++;
 	if (l->writing) { /* the socket is full: ready_output writes it */
 		set_busy(l);
 		return;
 	}
-	if (driver_sizeq(l->port) >= l->write_size || l->phase == HANDSHAKE) {
+	if (l->out.bytes >= l->write_size || l->phase == HANDSHAKE) {
 		flush_out(l);
 	} else if (!l->timer) {
 		driver_set_timer(l->port, 0);
@@ -542,7 +497,7 @@ static ErlDrvSSizeT link_control(ErlDrvData data, unsigned int command, char *bu
 				 char **rbuf, ErlDrvSizeT rlen)
 {
 	struct link *l = (struct link *)data;
-	uint8_t ok[1 + 8 + 8 + 1] = { 1 };
+	uint8_t ok[1 + 8 + 8 + 8] = { 1 };
 	int ret;
 
 	if (command != CMD_OPEN && !l->conn)
@@ -572,7 +527,7 @@ static ErlDrvSSizeT link_control(ErlDrvData data, unsigned int command, char *bu
 		select_input(l);
 		return reply(rbuf, rlen, ok, 1);
 	case CMD_TICK:
-		if (driver_sizeq(l->port) == 0) {
+		if (l->out.bytes == 0) {
 			ErlIOVec empty = { 0 };
 			link_outputv(data, &empty);
 		}
@@ -580,7 +535,7 @@ static ErlDrvSSizeT link_control(ErlDrvData data, unsigned int command, char *bu
 	case CMD_STATS:
 		put_be(ok + 1, l->received, 8);
 		put_be(ok + 9, l->sent, 8);
-		ok[17] = driver_sizeq(l->port) > 0;
+		put_be(ok + 17, l->out.bytes, 8);
 		return reply(rbuf, rlen, ok, sizeof(ok));
 	case CMD_INFO: {
 		struct ktls_key_usage u = { .sz = sizeof(u) };
@@ -598,7 +553,7 @@ static ErlDrvSSizeT link_control(ErlDrvData data, unsigned int command, char *bu
 	case CMD_UPDATE:
 		if (len != 1)
 			return error_reply(rbuf, rlen, -EINVAL);
-		if (driver_sizeq(l->port) > 0 || ktls_conn_send_pending(l->conn) == 1)
+		if (l->out.bytes > 0 || ktls_conn_send_pending(l->conn) == 1)
 			return error_reply(rbuf, rlen, -EAGAIN);
 		ret = ktls_conn_update_keys(l->conn, buf[0] != 0);
 		if (ret < 0)

@@ -75,16 +75,16 @@ update_keys(Node, RequestPeer) ->
 
 %% @doc The link to Node: key generations and records under the current keys (the kernel's live
 %% sequence numbers), the suite's record limit, packets received and sent (ticks included) and
-%% whether bytes wait to be sent.
+%% the bytes waiting to be sent (`queued'; `pending' when there are any).
 -spec info(node()) -> {ok, map()} | {error, term()}.
 info(Node) ->
     with_port(Node, fun(Port) ->
         case {control(Port, ?INFO, <<>>), control(Port, ?STATS, <<>>)} of
             {{ok, <<TxGen:32, RxGen:32, TxRecords:64, RxRecords:64, Limit:64>>},
-             {ok, <<Received:64, Sent:64, Pending:8>>}} ->
+             {ok, <<Received:64, Sent:64, Queued:64>>}} ->
                 {ok, #{tx_generation => TxGen, rx_generation => RxGen, tx_records => TxRecords,
                        rx_records => RxRecords, record_limit => Limit, received => Received,
-                       sent => Sent, pending => Pending =/= 0}};
+                       sent => Sent, queued => Queued, pending => Queued > 0}};
             {{error, _} = Error, _} -> Error;
             {_, Error} -> Error
         end
@@ -293,6 +293,6 @@ tick(Port) -> _ = (catch control(Port, ?TICK, <<>>)), ok.
 
 getstat(Port) ->
     case catch control(Port, ?STATS, <<>>) of
-        {ok, <<Received:64, Sent:64, Pending:8>>} -> {ok, Received, Sent, Pending};
+        {ok, <<Received:64, Sent:64, Queued:64>>} -> {ok, Received, Sent, Queued};
         _ -> {error, closed}
     end.
