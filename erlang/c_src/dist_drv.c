@@ -188,6 +188,16 @@ static int ensure_room(struct link *l, size_t want)
 	return 0;
 }
 
+/* An idle link keeps no buffer. */
+static void drop_empty_buffer(struct link *l)
+{
+	if (l->in && l->in_start == l->in_len) {
+		driver_free_binary(l->in);
+		l->in = NULL;
+		l->in_start = l->in_len = 0;
+	}
+}
+
 /* Packets whole in the input buffer: to the VM (ACTIVE) as parts of the buffer, or copied, one
  * per request, to the owner (HANDSHAKE). */
 static int deliver(struct link *l)
@@ -211,11 +221,7 @@ static int deliver(struct link *l)
 		}
 		l->in_start += header + len;
 	}
-	if (l->in && l->in_start == l->in_len) { /* an idle link keeps no buffer */
-		driver_free_binary(l->in);
-		l->in = NULL;
-		l->in_start = l->in_len = 0;
-	}
+	drop_empty_buffer(l);
 	return 0;
 }
 
@@ -261,6 +267,7 @@ static void link_ready_input(ErlDrvData data, ErlDrvEvent event)
 		if (l->phase == HANDSHAKE && l->wanted == 0)
 			break;
 	}
+	drop_empty_buffer(l); /* a read that found nothing */
 	/* our answer to the peer's update_requested goes out now, or on POLLOUT */
 	if (ktls_conn_send_pending(l->conn) == 1)
 		flush_out(l);

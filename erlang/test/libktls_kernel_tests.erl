@@ -6,7 +6,7 @@
 -include_lib("eunit/include/eunit.hrl").
 
 -export([dist_probe/1, dist_controller/1, traffic/2, update_keys/2, watch_link/1, send_link_alert/3,
-         link_down_reason/1, start_sink/0, sink_bytes/0, flood/2]).
+         link_down_reason/1, start_sink/0, sink_bytes/0, flood/2, binary_memory/0]).
 
 -define(SOL_TLS, 282).
 -define(TLS_TX, 1).
@@ -636,6 +636,26 @@ send_link_alert(RemotePort, Level, Description) ->
                                   {ok, Link} <- [file:read_link("/proc/self/fd/" ++ F)],
                                   Link =:= "socket:[" ++ Inode ++ "]"],
     libktls:send_alert(Fd, Level, Description).
+
+%% An idle link holds no read buffer (256 KiB each): a read that finds nothing, as the last read
+%% of every burst does, leaves none behind. Measured on the accepting node as erlang:memory(binary)
+%% after a garbage collection, before the link and once it is idle.
+dist_idle_buffer_test_() ->
+    {timeout, 300, fun dist_idle_buffer/0}.
+
+dist_idle_buffer() ->
+    with_dist_peers([], fun(A, B) ->
+        NodeB = peer:call(B, erlang, node, []),
+        Before = peer:call(B, ?MODULE, binary_memory, []),
+        pong = peer:call(A, net_adm, ping, [NodeB], 120000),
+        ?assert(peer:call(B, ?MODULE, binary_memory, []) - Before < 128 * 1024)
+    end).
+
+%% On a peer: erlang:memory(binary) a second after the call, every process collected.
+binary_memory() ->
+    timer:sleep(1000),
+    [erlang:garbage_collect(P) || P <- processes()],
+    erlang:memory(binary).
 
 %% Backpressure: the peer stops reading (SIGSTOP); 64 MiB sent to it. The link's port goes busy
 %% and holds at most a few hundred KiB, the sender is suspended (busy_dist_port), and once the
