@@ -50,7 +50,8 @@
 /* Reads fill buffers of READ_SIZE bytes. A buffer's end costs a copy twice: the packet it cuts is
  * copied into the next buffer, and the record it cuts is decrypted into a kernel buffer and
  * copied out (a whole record is decrypted in place). 256 KiB buffers cost 1.1 M instructions
- * per MiB of 64 KiB terms less than 64 KiB ones; 384 KiB ones cost more (new pages to fault). */
+ * per MiB of 64 KiB terms less than 64 KiB ones; 384 KiB ones measured more (one run, on a
+ * loaded host: more pages cleared). */
 #define READ_SIZE 262144
 #define READS_PER_EVENT 16
 #define WRITE_VECTORS 64
