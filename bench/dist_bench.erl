@@ -26,14 +26,27 @@ run(Mode, Workload, N, Conns) ->
     Before = peer:call(Hub, ?MODULE, snapshot, []),
     [pong = peer:call(C, net_adm, ping, [HubNode], 600000) || C <- Idle],
     After = peer:call(Hub, ?MODULE, snapshot, []),
+    Records0 = records_sent(Mode, Sender, HubNode),
     Start = erlang:monotonic_time(millisecond),
     ok = peer:call(Sender, ?MODULE, send, [HubNode, Workload, N], infinity),
     Seconds = (erlang:monotonic_time(millisecond) - Start) / 1000,
-    io:format("result mode=~s workload=~s otp=~s kernel=~s n=~b seconds=~.2f~s~n",
+    io:format("result mode=~s workload=~s otp=~s kernel=~s n=~b seconds=~.2f~s~s~n",
               [Mode, Workload, erlang:system_info(otp_release), string:trim(os:cmd("uname -r")), N,
-               Seconds, per_connection(Before, After, Conns)]),
+               Seconds, records(Records0, records_sent(Mode, Sender, HubNode)),
+               per_connection(Before, After, Conns)]),
     [peer:stop(P) || P <- [Hub, Sender | Idle]],
     ok.
+
+%% libktls: the records the sender wrote under its current key (the kernel's sequence number).
+records_sent(libktls, Sender, HubNode) ->
+    {ok, #{tx_generation := Gen, tx_records := Records}} =
+        peer:call(Sender, libktls_dist, info, [HubNode]),
+    {Gen, Records};
+records_sent(_, _, _) ->
+    none.
+
+records({Gen, R0}, {Gen, R1}) -> io_lib:format(" records_sent=~b", [R1 - R0]);
+records(_, _) -> "".
 
 per_connection(_, _, 0) ->
     "";

@@ -11,8 +11,9 @@
  * only when it asks for one (RECV), so nothing framed for the connected phase is read as a
  * handshake packet. Outgoing packets queue in the driver (out_queue.c: large parts in place, the
  * rest copied together) and go out when the VM has given all it had (a zero timer: the VM's own
- * flush), in writes of up to WriteSize bytes, so small packets share records. A full socket
- * leaves them queued and makes the port busy, which suspends senders as inet_drv does.
+ * flush), in writes of up to WriteSize bytes, so small packets share records. A write before that
+ * ends where a record does: a large packet's tail shares a record with the next packet. A full
+ * socket leaves packets queued and makes the port busy, which suspends senders as inet_drv does.
  * The peer's KeyUpdates are followed inside ktls_conn_read(); our key is updated at the
  * configured record count; session tickets are dropped; close_notify, alerts and errors end the
  * port with their reason. An idle link holds no buffer; packet buffers are not wiped
@@ -84,6 +85,7 @@ struct link {
 	size_t in_start, in_len; /* in's bytes [in_start, in_len) are not yet a whole packet */
 	struct out_queue out;	/* framed packets to send */
 	size_t write_size;	/* bytes per write at most; busy past 4 times as many queued */
+	size_t record_fill;	/* bytes in the kernel's open record, as far as writes tell */
 	uint64_t received, sent;
 	struct key_check key_check;
 };
@@ -226,7 +228,7 @@ static int deliver(struct link *l)
 	return 0;
 }
 
-static void flush_out(struct link *l);
+static void flush_out(struct link *l, int whole_records);
 
 /* Read what the socket has (at most READS_PER_EVENT reads), then deliver. */
 static void link_ready_input(ErlDrvData data, ErlDrvEvent event)
@@ -271,7 +273,7 @@ static void link_ready_input(ErlDrvData data, ErlDrvEvent event)
 	drop_empty_buffer(l); /* a read that found nothing */
 	/* our answer to the peer's update_requested goes out now, or on POLLOUT */
 	if (ktls_conn_send_pending(l->conn) == 1)
-		flush_out(l);
+		flush_out(l, 0);
 	if (!l->conn)
 		return;
 	if (n == 0)
@@ -306,33 +308,52 @@ static void set_busy(struct link *l)
 	l->busy = busy;
 }
 
-/* Write the queue out until it is empty or the socket is full. A plain sendmsg() is safe once
- * ktls_conn_flush() has sent what libktls had pending. */
-static void flush_out(struct link *l)
+/* Write the queue out until it is empty or the socket is full; with whole_records, only what
+ * fills records (KTLS_RECORD_MAX bytes each): the tail of a packet then waits for the next packet
+ * or the flush timer rather than going out as a record of its own. A plain sendmsg() is safe
+ * once ktls_conn_flush() has sent what libktls had pending. */
+static void flush_out(struct link *l, int whole_records)
 {
 	struct iovec v[WRITE_VECTORS];
+	int full = 0;
 
 	for (;;) {
 		int ret = ktls_conn_flush(l->conn, MSG_DONTWAIT);
-		if (ret == -EAGAIN)
+		if (ret == -EAGAIN) {
+			full = 1;
 			break;
+		}
 		if (ret < 0) {
 			fail_errno(l, ret, 0);
 			return;
 		}
-		int nv = out_queue_peek(&l->out, v, WRITE_VECTORS, l->write_size);
+		size_t max = l->out.bytes < l->write_size ? l->out.bytes : l->write_size;
+		if (whole_records) {
+			size_t end = (l->record_fill + max) / KTLS_RECORD_MAX * KTLS_RECORD_MAX;
+			if (end <= l->record_fill)
+				break;
+			max = end - l->record_fill;
+		}
+		int nv = out_queue_peek(&l->out, v, WRITE_VECTORS, max);
 		if (nv == 0)
 			break;
+		size_t asked = 0;
+		for (int i = 0; i < nv; i++)
+			asked += v[i].iov_len;
 		struct msghdr msg = { .msg_iov = v, .msg_iovlen = (size_t)nv };
 		ssize_t n = sendmsg(l->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			full = 1;
 			break;
+		}
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
 			fail_errno(l, -errno, 0);
 			return;
 		}
+		/* the kernel ends a record where a write it took whole ends */
+		l->record_fill = (size_t)n == asked ? 0 : (l->record_fill + (size_t)n) % KTLS_RECORD_MAX;
 		out_queue_consume(&l->out, (size_t)n);
 		ret = key_check_written(&l->key_check, l->conn, (size_t)n);
 		if (ret < 0) {
@@ -340,8 +361,12 @@ static void flush_out(struct link *l)
 			return;
 		}
 	}
-	set_writing(l, l->out.bytes > 0 || ktls_conn_send_pending(l->conn) == 1);
+	set_writing(l, full);
 	set_busy(l);
+	if (l->out.bytes > 0 && !full && !l->timer) {
+		driver_set_timer(l->port, 0);
+		l->timer = 1;
+	}
 }
 
 static void link_ready_output(ErlDrvData data, ErlDrvEvent event)
@@ -350,7 +375,7 @@ static void link_ready_output(ErlDrvData data, ErlDrvEvent event)
 
 	(void)event;
 	if (l->conn)
-		flush_out(l);
+		flush_out(l, 1);
 }
 
 static void link_timeout(ErlDrvData data)
@@ -359,7 +384,7 @@ static void link_timeout(ErlDrvData data)
 
 	l->timer = 0;
 	if (l->conn && !l->writing)
-		flush_out(l);
+		flush_out(l, 0);
 }
 
 /* Whether part i of a packet is queued where it is (a large part of a binary), not copied. */
@@ -414,7 +439,7 @@ static void link_outputv(ErlDrvData data, ErlIOVec *ev)
 		return;
 	}
 	if (l->out.bytes >= l->write_size || l->phase == HANDSHAKE) {
-		flush_out(l);
+		flush_out(l, l->phase != HANDSHAKE);
 	} else if (!l->timer) {
 		driver_set_timer(l->port, 0);
 		l->timer = 1;
@@ -568,7 +593,7 @@ static ErlDrvSSizeT link_control(ErlDrvData data, unsigned int command, char *bu
 			return error_reply(rbuf, rlen, ret);
 		key_check_reset(&l->key_check);
 		if (ktls_conn_send_pending(l->conn) == 1)
-			flush_out(l);
+			flush_out(l, 0);
 		return reply(rbuf, rlen, ok, 1);
 	default:
 		return error_reply(rbuf, rlen, -EINVAL);

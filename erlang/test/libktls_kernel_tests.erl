@@ -6,7 +6,8 @@
 -include_lib("eunit/include/eunit.hrl").
 
 -export([dist_probe/1, dist_controller/1, traffic/2, update_keys/2, watch_link/1, send_link_alert/3,
-         link_down_reason/1, start_sink/0, sink_bytes/0, flood/2, binary_memory/0]).
+         link_down_reason/1, start_sink/0, sink_bytes/0, flood/2, binary_memory/0,
+         send_binaries/2]).
 
 -define(SOL_TLS, 282).
 -define(TLS_TX, 1).
@@ -656,6 +657,30 @@ binary_memory() ->
     timer:sleep(1000),
     [erlang:garbage_collect(P) || P <- processes()],
     erlang:memory(binary).
+
+%% Writes end where records do. With writes of 20000 bytes (a record holds 16384), 16 terms of
+%% 64 KiB sent at once go out in full records, but for at most one short record per packet
+%% where the VM flushed between packets: at most 82. Writes that ended anywhere made 117 to 122.
+dist_full_records_test_() ->
+    {timeout, 300, fun dist_full_records/0}.
+
+dist_full_records() ->
+    with_dist_peers(["-libktls_dist_write_size", "20000"], fun(A, B) ->
+        NodeB = peer:call(B, erlang, node, []),
+        ok = peer:call(B, ?MODULE, start_sink, []),
+        pong = peer:call(A, net_adm, ping, [NodeB], 120000),
+        {ok, #{tx_generation := Gen, tx_records := Before}} = peer:call(A, libktls_dist, info, [NodeB]),
+        ok = peer:call(A, ?MODULE, send_binaries, [NodeB, 16]),
+        ?assertEqual(16 * 65536, wait_for_bytes(B, 16 * 65536, 60)),
+        {ok, #{tx_generation := Gen, tx_records := After}} = peer:call(A, libktls_dist, info, [NodeB]),
+        ?assertMatch(Records when Records =< 16 * 5 + 2, After - Before)
+    end).
+
+%% On a peer: N binaries of 64 KiB to Node's sink, sent at once.
+send_binaries(Node, N) ->
+    Bin = binary:copy(<<7>>, 65536),
+    [{libktls_sink, Node} ! Bin || _ <- lists:seq(1, N)],
+    ok.
 
 %% Backpressure: the peer stops reading (SIGSTOP); 64 MiB sent to it. The link's port goes busy
 %% and holds at most a few hundred KiB, the sender is suspended (busy_dist_port), and once the
