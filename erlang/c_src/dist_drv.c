@@ -300,6 +300,14 @@ static void set_writing(struct link *l, int on)
 	l->selected |= on;
 }
 
+/* The VM's flush: a zero timer runs once the VM has given the port everything it had. */
+static void arm_flush_timer(struct link *l)
+{
+	if (!l->timer)
+		driver_set_timer(l->port, 0);
+	l->timer = 1;
+}
+
 static void set_busy(struct link *l)
 {
 	int busy = l->out.bytes >= 4 * l->write_size;
@@ -363,10 +371,8 @@ static void flush_out(struct link *l, int whole_records)
 	}
 	set_writing(l, full);
 	set_busy(l);
-	if (l->out.bytes > 0 && !full && !l->timer) {
-		driver_set_timer(l->port, 0);
-		l->timer = 1;
-	}
+	if (l->out.bytes > 0 && !full)
+		arm_flush_timer(l);
 }
 
 static void link_ready_output(ErlDrvData data, ErlDrvEvent event)
@@ -438,12 +444,10 @@ static void link_outputv(ErlDrvData data, ErlIOVec *ev)
 		set_busy(l);
 		return;
 	}
-	if (l->out.bytes >= l->write_size || l->phase == HANDSHAKE) {
+	if (l->out.bytes >= l->write_size || l->phase == HANDSHAKE)
 		flush_out(l, l->phase != HANDSHAKE);
-	} else if (!l->timer) {
-		driver_set_timer(l->port, 0);
-		l->timer = 1;
-	}
+	else
+		arm_flush_timer(l);
 }
 
 static ErlDrvSSizeT reply(char **rbuf, ErlDrvSizeT rlen, const void *data, size_t len)

@@ -733,8 +733,7 @@ wait_for_bytes(Peer, Want, Tries) ->
 %% queued in the link's driver.
 flood(Node, N) ->
     _ = erlang:system_monitor(self(), [busy_dist_port]),
-    Bin = binary:copy(<<7>>, 65536),
-    Sender = spawn(fun() -> [{libktls_sink, Node} ! Bin || _ <- lists:seq(1, N)] end),
+    Sender = spawn(fun() -> send_binaries(Node, N) end),
     Busy = receive {monitor, Sender, busy_dist_port, Port} when is_port(Port) -> true
            after 60000 -> false
            end,
