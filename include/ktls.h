@@ -279,6 +279,22 @@ LIBKTLS_API void ktls_conn_free(struct ktls_conn *conn);
  */
 LIBKTLS_API LIBKTLS_WUR ssize_t ktls_conn_read(struct ktls_conn *conn, void *buf, size_t len, int flags);
 
+struct iovec;
+
+/**
+ * ktls_conn_read() into several buffers, filled in order as readv() fills them. A record that
+ * straddles two buffers is decrypted into both (zero-copy receive still applies), so a caller
+ * that frames messages can end one buffer where a message ends and start the next message in a
+ * buffer of its own, without copying the message or the kernel cutting the record. Only data is
+ * scattered: what ktls_conn_read() handles itself (a KeyUpdate, a message announced with
+ * -ENOMSG, an alert, an answer still to send) is handled the same, and the data read in that
+ * call goes into the first buffer with room. Buffers of length 0 are skipped.
+ * @return as ktls_conn_read(); -EINVAL for @p iovcnt outside 1..IOV_MAX or no room in any buffer;
+ * -EFAULT for a NULL @p conn or @p iov, or a buffer with room and a NULL base. @since 1.3
+ */
+LIBKTLS_API LIBKTLS_WUR ssize_t ktls_conn_readv(struct ktls_conn *conn, const struct iovec *iov, int iovcnt,
+						int flags);
+
 /** Take the next handshake message announced by -ENOMSG; as ktls_reader_next_message(). @since 1.0 */
 LIBKTLS_API LIBKTLS_WUR int ktls_conn_next_message(struct ktls_conn *conn, uint8_t *type,
 						   const uint8_t **body, size_t *body_len);

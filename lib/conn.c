@@ -4,6 +4,7 @@
 #include <string.h>
 #include <linux/tls.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 
 #include "ktls-internal.h"
@@ -316,20 +317,43 @@ __attribute__((noinline)) static ssize_t conn_read_slow(struct ktls_conn *c, voi
 	}
 }
 
+/* The data path: one receive into the buffers; data goes straight back. Everything else takes the
+ * slow path, which reads into the first buffer. iov[0] has room. */
+static ssize_t conn_readv(struct ktls_conn *c, const struct iovec *iov, int iovcnt, int flags)
+{
+	if (c->error || c->rx_key_pending || c->answer_pending || c->tx_key_pending || c->refusals_pending ||
+	    !ktls_reader_idle(c->reader))
+		return conn_read_slow(c, iov->iov_base, iov->iov_len, flags, KTLS_NOT_RECEIVED);
+	ssize_t n = c->sys.recv_data(c->sys.ctx, c->fd, iov, iovcnt, flags);
+	if (n > 0)
+		return n;
+	return conn_read_slow(c, iov->iov_base, iov->iov_len, flags, n);
+}
+
 LIBKTLS_API ssize_t ktls_conn_read(struct ktls_conn *c, void *buf, size_t len, int flags)
 {
 	if (!c || !buf)
 		return -EFAULT;
 	if (len == 0)
 		return -EINVAL;
-	if (c->error || c->rx_key_pending || c->answer_pending || c->tx_key_pending || c->refusals_pending ||
-	    !ktls_reader_idle(c->reader))
-		return conn_read_slow(c, buf, len, flags, KTLS_NOT_RECEIVED);
-	/* The data path: one receive into one buffer; data goes straight back. */
-	ssize_t n = c->sys.recv_data(c->sys.ctx, c->fd, buf, len, flags);
-	if (n > 0)
-		return n;
-	return conn_read_slow(c, buf, len, flags, n);
+	struct iovec v = { .iov_base = buf, .iov_len = len };
+	return conn_readv(c, &v, 1, flags);
+}
+
+LIBKTLS_API ssize_t ktls_conn_readv(struct ktls_conn *c, const struct iovec *iov, int iovcnt, int flags)
+{
+	if (!c || !iov)
+		return -EFAULT;
+	if (iovcnt <= 0 || iovcnt > UIO_MAXIOV)
+		return -EINVAL;
+	for (int i = 0; i < iovcnt; i++)
+		if (iov[i].iov_len && !iov[i].iov_base)
+			return -EFAULT;
+	while (iovcnt > 0 && iov->iov_len == 0) /* the slow path reads into the first buffer */
+		iov++, iovcnt--;
+	if (iovcnt == 0)
+		return -EINVAL;
+	return conn_readv(c, iov, iovcnt, flags);
 }
 
 LIBKTLS_API int ktls_conn_next_message(struct ktls_conn *c, uint8_t *type, const uint8_t **body,

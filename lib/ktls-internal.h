@@ -80,8 +80,8 @@ ssize_t ktls_send_iov(int fd, uint8_t record_type, struct iovec *iov, size_t iov
 /* Everything libktls does to a socket after the hand-off, so that tests can put a double of the
  * kernel in its place. Each returns a value or a negative errno. */
 struct ktls_sys {
-	/* recv() of application data alone: -EIO when a control record is next (it stays queued) */
-	ssize_t (*recv_data)(void *ctx, int fd, void *buf, size_t len, int flags);
+	/* readv() of application data alone: -EIO when a control record is next (it stays queued) */
+	ssize_t (*recv_data)(void *ctx, int fd, const struct iovec *iov, int iovcnt, int flags);
 	ssize_t (*recv_record)(void *ctx, int fd, void *buf, size_t len, uint8_t *type, int flags);
 	ssize_t (*send_record)(void *ctx, int fd, uint8_t type, const void *buf, size_t len, int flags);
 	/* setsockopt(SOL_TLS, dir) of a crypto-info, attaching the ULP first if needed */

@@ -371,8 +371,10 @@ ssize_t ktls_reader_receive(const struct ktls_sys *sys, struct ktls_reader *r, i
 
 		ssize_t n = received;
 		received = KTLS_NOT_RECEIVED;
-		if (n == KTLS_NOT_RECEIVED) /* data may come; a control record stays queued (-EIO) */
-			n = ktls_reader_idle(r) ? sys->recv_data(sys->ctx, fd, buf, len, flags) : -EIO;
+		if (n == KTLS_NOT_RECEIVED) { /* data may come; a control record stays queued (-EIO) */
+			struct iovec v = { .iov_base = buf, .iov_len = len };
+			n = ktls_reader_idle(r) ? sys->recv_data(sys->ctx, fd, &v, 1, flags) : -EIO;
+		}
 		if (n > 0)
 			return n;
 		if (n == 0)

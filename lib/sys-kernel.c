@@ -7,10 +7,12 @@
 #include "ktls-internal.h"
 
 /* Without a control buffer the kernel answers a control record with EIO and keeps it queued. */
-static ssize_t kernel_recv_data(void *ctx, int fd, void *buf, size_t len, int flags)
+static ssize_t kernel_recv_data(void *ctx, int fd, const struct iovec *iov, int iovcnt, int flags)
 {
+	struct msghdr msg = { .msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)iovcnt };
+
 	(void)ctx;
-	ssize_t n = recv(fd, buf, len, flags);
+	ssize_t n = iovcnt == 1 ? recv(fd, iov->iov_base, iov->iov_len, flags) : recvmsg(fd, &msg, flags);
 	return n < 0 ? -errno : n;
 }
 

@@ -171,7 +171,7 @@ static ssize_t dbl_recv(void *ctx, int fd, void *buf, size_t len, uint8_t *type,
 }
 
 /* recv() without a control buffer: a control record next is EIO and stays queued. */
-static ssize_t dbl_recv_data(void *ctx, int fd, void *buf, size_t len, int flags)
+static ssize_t dbl_recv_data_one(void *ctx, int fd, void *buf, size_t len, int flags)
 {
 	struct kernel_double *d = ctx;
 	struct end *me = &d->end[fd];
@@ -185,6 +185,25 @@ static ssize_t dbl_recv_data(void *ctx, int fd, void *buf, size_t len, int flags
 			return -EIO;
 	}
 	return dbl_recv(ctx, fd, buf, len, &type, flags);
+}
+
+/* readv() as the kernel's: the buffers in order, data up to the first short fill; what ends the
+ * read (a control record, a paused key, no more data) ends it with the bytes read so far. */
+static ssize_t dbl_recv_data(void *ctx, int fd, const struct iovec *iov, int iovcnt, int flags)
+{
+	ssize_t got = 0;
+
+	for (int i = 0; i < iovcnt; i++) {
+		if (iov[i].iov_len == 0)
+			continue;
+		ssize_t n = dbl_recv_data_one(ctx, fd, iov[i].iov_base, iov[i].iov_len, flags);
+		if (n < 0)
+			return got ? got : n;
+		got += n;
+		if ((size_t)n < iov[i].iov_len || (flags & MSG_PEEK))
+			break;
+	}
+	return got;
 }
 
 static int layout(uint16_t cipher, size_t *key_len_out, size_t *iv_len_out, size_t *salt_len_out)

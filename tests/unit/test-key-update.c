@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <cmocka.h>
 
@@ -1030,6 +1031,42 @@ static void test_role_refuses_the_other_roles_messages(void **state)
 
 /* Review item 4: sizes below the first shipped struct are refused (see the zero-copy test); and
  * the error text of INT_MIN, which cannot be negated, is the unknown one. */
+/* ktls_conn_readv(): data fills the buffers in order, skipping empty ones; a KeyUpdate between
+ * records ends a read, is followed by the next (which reads into the first buffer), and the
+ * data behind it is scattered again. */
+static void test_readv_scatters_data(void **state)
+{
+	struct pair p;
+	uint8_t a[700], c[5000];
+	struct iovec v[3] = { { a, sizeof(a) }, { NULL, 0 }, { c, sizeof(c) } };
+
+	(void)state;
+	pair_open(&p, 0x1301, 1, NULL);
+	send_data(&p, 0, 1000);
+	assert_int_equal(ktls_conn_update_keys(p.c[0], 1), 0);
+	send_data(&p, 0, 3000);
+
+	assert_int_equal(ktls_conn_readv(p.c[1], v, 3, 0), 1000); /* up to the KeyUpdate */
+	assert_int_equal(pattern_check(10, 0, a, 700), 700);
+	assert_int_equal(pattern_check(10, 700, c, 300), 300);
+	assert_int_equal(ktls_conn_readv(p.c[1], v, 3, 0), 700); /* the KeyUpdate, then a's worth */
+	assert_int_equal(pattern_check(10, 1000, a, 700), 700);
+	expect_generations(&p, 1, 1, 1);
+	assert_int_equal(ktls_conn_readv(p.c[1], v, 3, 0), 2300);
+	assert_int_equal(pattern_check(10, 1700, a, 700), 700);
+	assert_int_equal(pattern_check(10, 2400, c, 1600), 1600);
+	assert_int_equal(ktls_conn_readv(p.c[1], v, 3, 0), -EAGAIN);
+
+	struct iovec none[2] = { { a, 0 }, { NULL, 0 } }, no_base = { NULL, 1 };
+	assert_int_equal(ktls_conn_readv(NULL, v, 3, 0), -EFAULT);
+	assert_int_equal(ktls_conn_readv(p.c[1], NULL, 1, 0), -EFAULT);
+	assert_int_equal(ktls_conn_readv(p.c[1], &no_base, 1, 0), -EFAULT);
+	assert_int_equal(ktls_conn_readv(p.c[1], v, 0, 0), -EINVAL);
+	assert_int_equal(ktls_conn_readv(p.c[1], v, 1025, 0), -EINVAL);
+	assert_int_equal(ktls_conn_readv(p.c[1], none, 2, 0), -EINVAL);
+	pair_close(&p);
+}
+
 static void test_strerror_of_int_min(void **state)
 {
 	(void)state;
@@ -1063,6 +1100,7 @@ int main(void)
 		cmocka_unit_test(test_fatal_alert_retried),
 		cmocka_unit_test(test_fragmented_key_update),
 		cmocka_unit_test(test_strerror_of_int_min),
+		cmocka_unit_test(test_readv_scatters_data),
 		cmocka_unit_test(test_role_refuses_the_other_roles_messages),
 	};
 	return cmocka_run_group_tests(tests, fd_leak_setup, fd_leak_teardown);
