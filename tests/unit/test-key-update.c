@@ -2,7 +2,8 @@
 /* TLS 1.3 KeyUpdate through two ktls_conn objects over a double of the kernel (see
  * common/kernel-double.h): peer-initiated and self-initiated updates, update_requested answered in
  * RFC 8446 §4.6.3 order, many generations interleaved with data both ways, kernels that cannot
- * rekey, TLS 1.2, storms, key-usage limits, failed installs retried, malformed messages. */
+ * rekey, TLS 1.2, storms, key-usage limits, failed installs retried, malformed messages, reads
+ * into several buffers. */
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -1029,8 +1030,6 @@ static void test_role_refuses_the_other_roles_messages(void **state)
 	}
 }
 
-/* Review item 4: sizes below the first shipped struct are refused (see the zero-copy test); and
- * the error text of INT_MIN, which cannot be negated, is the unknown one. */
 /* ktls_conn_readv(): data fills the buffers in order, skipping empty ones; a KeyUpdate between
  * records ends a read, is followed by the next (which reads into the first buffer), and the
  * data behind it is scattered again. */
@@ -1067,6 +1066,8 @@ static void test_readv_scatters_data(void **state)
 	pair_close(&p);
 }
 
+/* Review item 4: sizes below the first shipped struct are refused (see the zero-copy test); and
+ * the error text of INT_MIN, which cannot be negated, is the unknown one. */
 static void test_strerror_of_int_min(void **state)
 {
 	(void)state;
