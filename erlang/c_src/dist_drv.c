@@ -14,7 +14,7 @@
  * flush), in writes of up to WriteSize bytes, so small packets share records. A write before that
  * ends where a record does: a large packet's tail shares a record with the next packet. A full
  * socket leaves packets queued and makes the port busy, which suspends senders as inet_drv does.
- * The peer's KeyUpdates are followed inside ktls_conn_read(); our key is updated at the
+ * The peer's KeyUpdates are followed inside ktls_conn_readv(); our key is updated at the
  * configured record count; session tickets are dropped; close_notify, alerts and errors end the
  * port with their reason. An idle link holds no buffer; packet buffers are not wiped
  * (distribution data, as in the VM's own buffers), the keys are (ktls_conn_free()).
@@ -202,11 +202,17 @@ static void drop_empty_buffer(struct link *l)
 	}
 }
 
+/* The length header of a packet: 2 bytes in the handshake, 4 after. */
+static size_t header_len(const struct link *l)
+{
+	return l->phase == HANDSHAKE ? 2 : 4;
+}
+
 /* Packets whole in the input buffer: to the VM (ACTIVE) as parts of the buffer, or copied, one
  * per request, to the owner (HANDSHAKE). */
 static void deliver(struct link *l)
 {
-	size_t header = l->phase == HANDSHAKE ? 2 : 4;
+	size_t header = header_len(l);
 
 	while (l->in && l->phase != CONNECTED && (l->phase == ACTIVE || l->wanted > 0)) {
 		size_t avail = l->in_len - l->in_start;
@@ -232,7 +238,7 @@ static void deliver(struct link *l)
  * it is whole (one the owner has not asked for yet). */
 static size_t packet_rest(const struct link *l)
 {
-	size_t header = l->phase == HANDSHAKE ? 2 : 4;
+	size_t header = header_len(l);
 	size_t avail = l->in ? l->in_len - l->in_start : 0;
 
 	if (avail < header)
@@ -464,7 +470,7 @@ static int in_place(const ErlIOVec *ev, int i)
 static void link_outputv(ErlDrvData data, ErlIOVec *ev)
 {
 	struct link *l = (struct link *)data;
-	int hlen = l->phase == HANDSHAKE ? 2 : 4;
+	int hlen = (int)header_len(l);
 	size_t copied = (size_t)hlen;
 
 	if (!l->conn)
