@@ -51,10 +51,13 @@
 /* Reads fill buffers of READ_SIZE bytes. A read that fills a buffer costs a copy twice: the packet
  * it cuts is copied into the next buffer, and the record it cuts is decrypted into a kernel
  * buffer and copied out (a whole record is decrypted in place); read_buffers() ends most buffers
- * where a packet ends instead. 256 KiB buffers cost 1.1 M instructions per MiB of 64 KiB terms
- * less than 64 KiB ones; 384 KiB ones measured more (one run, on a loaded host: more pages
- * cleared), 128 KiB ones the same within the noise. */
-#define READ_SIZE 262144
+ * where a packet ends instead. The size is above binary_alloc's single-block carrier threshold
+ * (sbct, 512 KiB by default), so that each buffer is a segment of its own, taken from and given
+ * back to mseg_alloc's cache whole; buffers below it share multiblock carriers, and their turnover
+ * faulted in and collapsed transparent huge pages over and over (vmstat: 3 and 7 more per 64 MiB).
+ * Per MiB of 64 KiB terms, against 256 KiB buffers: 0.4 to 0.7 M instructions less in three pairs
+ * of runs; 500,000 bytes (below the threshold) measured 0.5 M more, 1 MiB the same as 256 KiB. */
+#define READ_SIZE 589824
 #define READS_PER_EVENT 16
 #define WRITE_VECTORS 64
 #define COPY_BELOW 4096 /* parts of packets smaller than this are queued as copies */

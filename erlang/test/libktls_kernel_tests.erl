@@ -638,7 +638,7 @@ send_link_alert(RemotePort, Level, Description) ->
                                   Link =:= "socket:[" ++ Inode ++ "]"],
     libktls:send_alert(Fd, Level, Description).
 
-%% An idle link holds no read buffer (256 KiB each): a read that finds nothing, as the last read
+%% An idle link holds no read buffer (576 KiB each): a read that finds nothing, as the last read
 %% of every burst does, leaves none behind. Measured on the accepting node as erlang:memory(binary)
 %% after a garbage collection, before the link and once it is idle.
 dist_idle_buffer_test_() ->
