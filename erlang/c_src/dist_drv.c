@@ -54,7 +54,7 @@
  * where a packet ends instead. The size is above binary_alloc's single-block carrier threshold
  * (sbct, 512 KiB by default), so that each buffer is a segment of its own, taken from and given
  * back to mseg_alloc's cache whole; buffers below it share multiblock carriers, and their turnover
- * faulted in and collapsed transparent huge pages over and over (vmstat: 3 and 7 more per 64 MiB).
+ * faulted in and collapsed huge pages anew (3 faults and 7 collapses per 64 MiB, against 0 and 3).
  * Per MiB of 64 KiB terms, against 256 KiB buffers: 0.4 to 0.7 M instructions less in three pairs
  * of runs; 500,000 bytes (below the threshold) measured 0.5 M more, 1 MiB the same as 256 KiB. */
 #define READ_SIZE 589824
